@@ -1,0 +1,39 @@
+// The result record: the contract users script against (design.md §4, schema/host-result.schema.json).
+// Owns the record's shape and outcome codes; knows nothing about how a record was produced.
+
+export const RESULT_CODES = [
+  'ok',
+  'http_status',
+  'timeout',
+  'connect_timeout',
+  'refused',
+  'reset',
+  'dns',
+  'tls',
+  'body_too_large',
+  'invalid_target',
+  'aborted',
+  'not_attempted',
+  'job_lost',
+  'worker_error',
+] as const;
+
+export type ResultCode = (typeof RESULT_CODES)[number];
+
+export interface HostResult {
+  /** The host as the user gave it, after range expansion. */
+  host: string;
+  /** The URL actually requested (or that would have been). */
+  url: string;
+  method: string;
+  ok: boolean;
+  code: ResultCode;
+  status: number | null;
+  error: string | null;
+  attempts: number;
+  durationMs: number;
+  bytes: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  worker?: string;
+}
