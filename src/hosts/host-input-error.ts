@@ -1,0 +1,30 @@
+// Errors of the host input: what is wrong with an entry, and where the user wrote it.
+// The parsers below this layer know only the entry, so they throw HostEntryError with a bare reason;
+// host-source.ts knows the file and line and turns it into a HostInputError (a usage error: nothing is sent).
+
+/** A malformed entry, without location: `unclosed range "web[01-"`. */
+export class HostEntryError extends Error {
+  override readonly name = 'HostEntryError';
+
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** A malformed or missing host input, with where it came from: `hosts.txt:7: unclosed range "web[01-"`. */
+export class HostInputError extends Error {
+  override readonly name = 'HostInputError';
+
+  /**
+   * `hosts.txt:7`, `<stdin>:3`, `argument 2`, a file path for an unreadable file,
+   * or null when the problem is not at one place (no hosts at all).
+   */
+  readonly location: string | null;
+  readonly reason: string;
+
+  constructor(location: string | null, reason: string, options?: ErrorOptions) {
+    super(location === null ? reason : `${location}: ${reason}`, options);
+    this.location = location;
+    this.reason = reason;
+  }
+}
