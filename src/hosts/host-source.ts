@@ -1,0 +1,203 @@
+// Host sources → Targets: positional arguments, `-f FILE` and stdin, read as streams line by line,
+// ranges expanded lazily, every host validated, duplicates dropped, indexes assigned in output order.
+// Owns the line rules (comments, blanks, CRLF), error locations and the two-pass plan; the entry syntax
+// itself belongs to expand-ranges.ts and parse-entry.ts.
+//
+// Why two passes (planTargets): a run must send nothing when any line is malformed, and the progress bar
+// needs the total, yet 100,000 hosts should not sit in memory as Targets. The first pass validates and
+// counts (keeping only the dedupe Set); the second streams. Files are simply read twice (a file edited
+// between the passes is the operator's doing: the second pass reports what it then finds); stdin can be
+// read only once, so it is spooled to a private temp file, whatever its size, and read from there.
+
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { expandRanges } from './expand-ranges.js';
+import { HostEntryError, HostInputError } from './host-input-error.js';
+import { parseEntry } from './parse-entry.js';
+import type { Target } from './target.js';
+
+export type HostSource =
+  | { kind: 'args'; entries: readonly string[] }
+  /** `label` names the file in errors instead of `path`. */
+  | { kind: 'file'; path: string; label?: string }
+  /** `stream` defaults to process.stdin. */
+  | { kind: 'stdin'; stream?: Readable };
+
+/** Filled in while targets are read; final once the iteration has ended. */
+export interface TargetStats {
+  /** Targets handed out. */
+  total: number;
+  /** Hosts dropped because an earlier entry gave the same host string (exact match: `WEB01` ≠ `web01`). */
+  duplicates: number;
+}
+
+export interface ReadOptions {
+  stats?: TargetStats;
+}
+
+export interface TargetPlan {
+  /** Targets `targets()` will yield, duplicates excluded. */
+  readonly total: number;
+  readonly duplicates: number;
+  /** Streams the (already validated) targets; may be called again for another pass. */
+  targets(): AsyncGenerator<Target>;
+  /** Removes the stdin spool file; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+const STDIN_LABEL = '<stdin>';
+// `#` opens a comment at the start of a line or after whitespace; `http://x/#frag` keeps its fragment.
+const COMMENT = /(?:^|\s)#.*$/s;
+
+/**
+ * Validates every source completely, then returns the count and a way to stream the targets.
+ * Throws HostInputError (with the file and line) for the first malformed entry, or when there are no hosts.
+ */
+export async function planTargets(sources: readonly HostSource[]): Promise<TargetPlan> {
+  checkSources(sources);
+  const spool = await spoolStdin(sources);
+  try {
+    const stats: TargetStats = { total: 0, duplicates: 0 };
+    for await (const _target of readTargets(spool.sources, { stats })) {
+      // First pass: validation and counting only.
+    }
+    return { total: stats.total, duplicates: stats.duplicates, targets: () => readTargets(spool.sources), close: spool.close };
+  } catch (error) {
+    await spool.close();
+    throw error;
+  }
+}
+
+/**
+ * One streaming pass: targets come out as lines are read, so a malformed line throws only after the targets
+ * before it were handed out (use planTargets when nothing may be sent in that case).
+ * `options.stats` is reset, then updated as targets are handed out (`total` is also the next index).
+ */
+export async function* readTargets(sources: readonly HostSource[], options: ReadOptions = {}): AsyncGenerator<Target> {
+  checkSources(sources);
+  const stats = options.stats ?? { total: 0, duplicates: 0 };
+  stats.total = 0;
+  stats.duplicates = 0;
+  const seen = new Set<string>();
+  for (const source of sources) {
+    let line = 0;
+    for await (const texts of textBatches(source)) {
+      for (const text of texts) {
+        line++;
+        const entry = text.replace(COMMENT, '').trim();
+        if (entry === '') continue;
+        try {
+          for (const host of expandRanges(entry)) {
+            parseEntry(host);
+            if (seen.has(host)) {
+              stats.duplicates++;
+              continue;
+            }
+            seen.add(host);
+            yield { host, index: stats.total++ };
+          }
+        } catch (error) {
+          throw error instanceof HostEntryError ? new HostInputError(locate(source, line), error.reason, { cause: error }) : error;
+        }
+      }
+    }
+  }
+  if (stats.total === 0) throw noHosts(sources);
+}
+
+function checkSources(sources: readonly HostSource[]): void {
+  if (sources.filter((source) => source.kind === 'stdin').length > 1) {
+    throw new HostInputError(null, 'stdin ("-") given more than once');
+  }
+}
+
+/** The source's entries, a chunk's worth of lines at a time: per-line work stays synchronous. */
+async function* textBatches(source: HostSource): AsyncGenerator<readonly string[]> {
+  switch (source.kind) {
+    case 'args':
+      yield source.entries;
+      return;
+    case 'file':
+      yield* lineBatches(createReadStream(source.path), nameOf(source));
+      return;
+    case 'stdin':
+      yield* lineBatches(source.stream ?? process.stdin, nameOf(source));
+  }
+}
+
+function nameOf(source: HostSource): string {
+  switch (source.kind) {
+    case 'args':
+      return 'the arguments';
+    case 'file':
+      return source.label ?? source.path;
+    case 'stdin':
+      return STDIN_LABEL;
+  }
+}
+
+/** `hosts.txt:7`, `<stdin>:7`, `argument 7`: `line` counts from 1. */
+function locate(source: HostSource, line: number): string {
+  return source.kind === 'args' ? `argument ${line}` : `${nameOf(source)}:${line}`;
+}
+
+/**
+ * Splits a byte or string stream on `\n`, dropping a `\r` before it and a UTF-8 BOM, one batch per chunk.
+ * Reads a chunk only when the previous batch has been taken: the stream's backpressure holds.
+ */
+async function* lineBatches(stream: Readable, name: string): AsyncGenerator<string[]> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      yield lines.map(withoutCr);
+    }
+  } catch (error) {
+    throw readError(name, error);
+  }
+  pending += decoder.decode();
+  if (pending !== '') yield [withoutCr(pending)];
+}
+
+function readError(label: string, error: unknown): HostInputError {
+  return new HostInputError(label, `cannot read (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+}
+
+function withoutCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+function noHosts(sources: readonly HostSource[]): HostInputError {
+  if (sources.length === 0) return new HostInputError(null, 'no hosts given (pass hosts as arguments or with -f/--hosts-file)');
+  return new HostInputError(null, `no hosts given (only blank lines and comments in ${sources.map(nameOf).join(', ')})`);
+}
+
+interface StdinSpool {
+  /** The sources with stdin replaced by its spool file, still named `<stdin>` in errors. */
+  sources: HostSource[];
+  close(): Promise<void>;
+}
+
+async function spoolStdin(sources: readonly HostSource[]): Promise<StdinSpool> {
+  const stdin = sources.find((source) => source.kind === 'stdin');
+  if (stdin === undefined) return { sources: [...sources], close: async () => {} };
+  // mkdtemp makes the directory 0700: host lists can be sensitive.
+  const dir = await mkdtemp(join(tmpdir(), 'fanout-stdin-'));
+  const close = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  const path = join(dir, 'hosts');
+  try {
+    await pipeline(stdin.stream ?? process.stdin, createWriteStream(path));
+  } catch (error) {
+    await close();
+    throw readError(STDIN_LABEL, error);
+  }
+  const spooled: HostSource = { kind: 'file', path, label: STDIN_LABEL };
+  return { sources: sources.map((source) => (source.kind === 'stdin' ? spooled : source)), close };
+}
