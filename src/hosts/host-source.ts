@@ -146,7 +146,8 @@ function locate(source: HostSource, line: number): string {
 }
 
 /**
- * Splits a byte or string stream on `\n`, dropping a `\r` before it and a UTF-8 BOM, one batch per chunk.
+ * Splits a byte or string stream on `\n` (the `\r` of CRLF goes with the trim of each entry; a UTF-8 BOM with
+ * the decoder), one batch per chunk.
  * Reads a chunk only when the previous batch has been taken: the stream's backpressure holds.
  */
 async function* lineBatches(stream: Readable, name: string): AsyncGenerator<string[]> {
@@ -157,21 +158,17 @@ async function* lineBatches(stream: Readable, name: string): AsyncGenerator<stri
       pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      yield lines.map(withoutCr);
+      yield lines;
     }
   } catch (error) {
     throw readError(name, error);
   }
   pending += decoder.decode();
-  if (pending !== '') yield [withoutCr(pending)];
+  if (pending !== '') yield [pending];
 }
 
 function readError(label: string, error: unknown): HostInputError {
   return new HostInputError(label, `cannot read (${error instanceof Error ? error.message : String(error)})`, { cause: error });
-}
-
-function withoutCr(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
 function noHosts(sources: readonly HostSource[]): HostInputError {
