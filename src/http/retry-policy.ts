@@ -1,0 +1,15 @@
+// When a failed request is tried again. Pure: only failures where the request never left this machine
+// (nothing reached the server) are retried, so a retry can never repeat a push.
+import type { ResultCode } from '../report/host-result.js';
+
+const NEVER_LEFT: ReadonlySet<ResultCode> = new Set<ResultCode>(['refused', 'connect_timeout', 'dns']);
+
+export function isRetryable(code: ResultCode): boolean {
+  return NEVER_LEFT.has(code);
+}
+
+/** Exponential back-off with full jitter: attempt 1 waits up to 100 ms, then 200, 400 … capped at 2 s. */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(2000, 100 * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

@@ -1,0 +1,192 @@
+// The batch executor: runs one batch (a request spec + its hosts) with bounded concurrency and yields the
+// hosts' records as they complete. Local mode and Gearman workers both run it, so it knows nothing of the
+// CLI, terminals or processes: input is a spec, hosts and an AbortSignal; output is an async stream.
+//
+// Guarantees: every target pulled from the input yields exactly one record; the input is pulled only when
+// a request slot is free (100,000 hosts never become 100,000 pending requests); records wait in a bounded
+// buffer for the consumer. On abort, requests in flight end as `aborted` and hosts not yet started as
+// `not_attempted`.
+import type { Dispatcher } from 'undici';
+import type { LimitFunction } from 'p-limit';
+import type { Target } from '../hosts/target.js';
+import type { HostResult, ResultCode } from '../report/host-result.js';
+import { classifyError, OutcomeError } from '../http/classify-error.js';
+import { DeadlineQueue } from '../http/deadline-queue.js';
+import { startExchange, type RunningExchange } from '../http/exchange.js';
+import { isRetryable, retryDelayMs } from '../http/retry-policy.js';
+import { prepareSpec } from './prepared-spec.js';
+import type { RequestSpec } from './request-spec.js';
+import { resultFromOutcome, resultWithoutResponse, type HostContext } from './to-host-result.js';
+
+export interface BatchOptions {
+  /** Requests in flight for this batch at most. */
+  concurrency: number;
+  dispatcher: Dispatcher;
+  signal?: AbortSignal | undefined;
+  /** A cap shared by several batches running at once (a worker's own --concurrency). */
+  limit?: LimitFunction | undefined;
+  /** Tags each record (gearman mode: which worker did it). */
+  worker?: string | undefined;
+}
+
+/** Records ready but not yet taken by the consumer, beyond which the input is not pulled. */
+const BUFFERED_RECORDS_MAX = 4096;
+
+type Start = (release: () => void) => void;
+const immediately = (start: Start): void => start(() => undefined);
+
+export async function* executeBatch(
+  spec: RequestSpec,
+  targets: AsyncIterable<Target> | Iterable<Target>,
+  options: BatchOptions,
+): AsyncGenerator<HostResult[]> {
+  const prepared = prepareSpec(spec);
+  const deadlines = new DeadlineQueue(spec.timeoutMs);
+  const stop = new AbortController();
+  const onOuterAbort = (): void => stop.abort();
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (options.signal?.aborted) stop.abort();
+  const limit = options.limit;
+  const acquire = limit ? (start: Start): void => void limit(() => new Promise<void>(start)) : immediately;
+  const inFlight = new Set<RunningExchange>();
+  /** Retries waiting for their delay, each with what to do if the run stops first. */
+  const retryTimers = new Map<NodeJS.Timeout, () => void>();
+  let consumerGone = false;
+
+  let ready: HostResult[] = [];
+  let active = 0;
+  let inputDone = false;
+  let inputError: unknown = null;
+  let wakeConsumer: (() => void) | null = null;
+  let wakeProducer: (() => void) | null = null;
+  const wake = (): void => {
+    const c = wakeConsumer;
+    const p = wakeProducer;
+    wakeConsumer = wakeProducer = null;
+    c?.();
+    p?.();
+  };
+  stop.signal.addEventListener('abort', () => {
+    for (const [timer, settle] of retryTimers) {
+      clearTimeout(timer);
+      settle();
+    }
+    retryTimers.clear();
+    const reason = new OutcomeError('aborted', 'interrupted while in flight');
+    for (const exchange of inFlight) exchange.abort(reason);
+    wake();
+  });
+
+  const context = (target: Target, url: string, attempts: number, started: number): HostContext => ({
+    host: target.host,
+    url,
+    method: spec.method,
+    attempts,
+    durationMs: attempts === 0 ? 0 : performance.now() - started,
+    worker: options.worker,
+  });
+
+  const finish = (result: HostResult): void => {
+    active--;
+    ready.push(result);
+    wake();
+  };
+
+  const settleWithout = (target: Target, url: string, attempts: number, started: number, code: ResultCode, error: string): void =>
+    finish(resultWithoutResponse(context(target, url, attempts, started), code, error));
+
+  const attempt = (target: Target, url: string, attemptNo: number, started: number): void => {
+    acquire((release) => {
+      if (stop.signal.aborted) {
+        release();
+        const code = attemptNo === 1 ? 'not_attempted' : 'aborted';
+        settleWithout(target, url, attemptNo - 1, started, code, 'interrupted before the request started');
+        return;
+      }
+      let request;
+      try {
+        request = prepared.exchangeFor(target, url);
+      } catch (err) {
+        release();
+        settleWithout(target, url, attemptNo - 1, started, 'invalid_target', classifyError(err).message);
+        return;
+      }
+      let exchange: RunningExchange | null = null;
+      const deadline = deadlines.add(() =>
+        exchange?.abort(new OutcomeError('timeout', `no complete response within ${spec.timeoutMs} ms`)),
+      );
+      exchange = startExchange(options.dispatcher, request, (outcome) => {
+        release();
+        deadlines.remove(deadline);
+        if (exchange) inFlight.delete(exchange);
+        const result = resultFromOutcome(context(target, url, attemptNo, started), outcome, prepared.isExpected);
+        if (!result.ok && attemptNo <= spec.retries && isRetryable(result.code) && !stop.signal.aborted) {
+          const timer = setTimeout(() => {
+            retryTimers.delete(timer);
+            attempt(target, url, attemptNo + 1, started);
+          }, retryDelayMs(attemptNo));
+          retryTimers.set(timer, () => finish(result));
+          return;
+        }
+        finish(result);
+      });
+      inFlight.add(exchange);
+    });
+  };
+
+  const startHost = (target: Target): void => {
+    active++;
+    const started = performance.now();
+    let url: string;
+    try {
+      url = prepared.urlFor(target);
+    } catch (err) {
+      settleWithout(target, target.host, 0, started, 'invalid_target', err instanceof Error ? err.message : String(err));
+      return;
+    }
+    if (stop.signal.aborted) settleWithout(target, url, 0, started, 'not_attempted', 'interrupted before the request started');
+    else attempt(target, url, 1, started);
+  };
+
+  const hasRoom = (): boolean =>
+    consumerGone ||
+    ready.length < BUFFERED_RECORDS_MAX && (stop.signal.aborted || active < options.concurrency);
+
+  const produce = async (): Promise<void> => {
+    try {
+      for await (const target of targets) {
+        if (consumerGone) break;
+        startHost(target);
+        while (!hasRoom()) await new Promise<void>((resolve) => (wakeProducer = resolve));
+      }
+    } catch (err) {
+      inputError = err;
+    } finally {
+      inputDone = true;
+      wake();
+    }
+  };
+
+  const producing = produce();
+  try {
+    for (;;) {
+      if (ready.length > 0) {
+        const out = ready;
+        ready = [];
+        wake();
+        yield out;
+        continue;
+      }
+      if (inputDone && active === 0) break;
+      await new Promise<void>((resolve) => (wakeConsumer = resolve));
+    }
+    if (inputError !== null) throw inputError;
+  } finally {
+    // The consumer may leave early (stdout closed): end whatever is still running.
+    consumerGone = true;
+    stop.abort();
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    deadlines.clear();
+    void producing; // it stops at its next target; a stalled input (stdin) must not hold the consumer
+  }
+}

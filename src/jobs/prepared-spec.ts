@@ -1,0 +1,59 @@
+// A RequestSpec compiled once per batch into what each host's request needs: the URL template split into
+// parts, the status predicate, the header list and the decoded body. Per host only the URL and the
+// Idempotency-Key are computed.
+import { compileUrlTemplate } from '../hosts/url-template.js';
+import type { Target } from '../hosts/target.js';
+import { parseExpect, type StatusPredicate } from '../http/expect-status.js';
+import type { ExchangeRequest } from '../http/exchange.js';
+import type { RequestSpec } from './request-spec.js';
+
+export interface PreparedSpec {
+  readonly spec: RequestSpec;
+  readonly isExpected: StatusPredicate;
+  /** The URL for a target; throws HostEntryError for an entry that cannot make one. */
+  urlFor(target: Target): string;
+  /** The exchange for a target whose URL is known; throws on a URL undici cannot use. */
+  exchangeFor(target: Target, url: string): ExchangeRequest;
+}
+
+const SCHEME_END = '://';
+
+/** Splits `http://a:1/p?q` into origin and path without a full URL parse (undici validates the origin). */
+function splitUrl(url: string): { origin: string; path: string } {
+  const hostStart = url.indexOf(SCHEME_END);
+  if (hostStart === -1) throw new TypeError(`not an absolute URL: ${url}`);
+  const pathStart = url.slice(hostStart + SCHEME_END.length).search(/[/?#]/);
+  if (pathStart === -1) return { origin: url, path: '/' };
+  const cut = hostStart + SCHEME_END.length + pathStart;
+  const rest = url.slice(cut);
+  const hash = rest.indexOf('#');
+  const path = hash === -1 ? rest : rest.slice(0, hash);
+  return { origin: url.slice(0, cut), path: path.startsWith('/') ? path : `/${path}` };
+}
+
+export function prepareSpec(spec: RequestSpec): PreparedSpec {
+  const template = compileUrlTemplate(spec.url);
+  const isExpected = parseExpect(spec.expect);
+  const headers = spec.headers.flat();
+  const body = spec.bodyBase64 === null ? null : Buffer.from(spec.bodyBase64, 'base64');
+  const keyPrefix = spec.idempotencyKeyPrefix;
+  return {
+    spec,
+    isExpected,
+    urlFor: (target) => template.render(target),
+    exchangeFor(target, url) {
+      const { origin, path } = splitUrl(url);
+      return {
+        origin,
+        path,
+        method: spec.method,
+        headers: keyPrefix === null ? headers : [...headers, 'idempotency-key', `${keyPrefix}-${target.host}`],
+        body,
+        idleTimeoutMs: spec.timeoutMs,
+        keepBody: spec.captureBody,
+        maxBodyBytes: spec.maxBodyBytes,
+        keepHeaders: spec.includeHeaders,
+      };
+    },
+  };
+}

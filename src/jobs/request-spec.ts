@@ -1,0 +1,25 @@
+// The request spec: everything a worker needs to make one batch's requests, as plain JSON so it can
+// travel inside a Gearman job payload unchanged. Built once per run from the flags.
+
+export interface RequestSpec {
+  method: string;
+  /** URL template with {host}, {hostname}, {port}, {index}; entries that are full URLs are used as is. */
+  url: string;
+  headers: Array<[string, string]>;
+  /** Request body, base64 (JSON-safe for any bytes), or null. */
+  bodyBase64: string | null;
+  /** Whole request, connect to last body byte. */
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  /** Status list as given to --expect (`200,204,3xx`). */
+  expect: string;
+  /** Extra attempts for failures where the request never left (refused, connect timeout, DNS). */
+  retries: number;
+  /** When set, each request carries `Idempotency-Key: <prefix>-<host>`. */
+  idempotencyKeyPrefix: string | null;
+  /** Keep the response body in the record (--body), up to maxBodyBytes. */
+  captureBody: boolean;
+  maxBodyBytes: number;
+  includeHeaders: boolean;
+  insecure: boolean;
+}
