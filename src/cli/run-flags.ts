@@ -1,0 +1,62 @@
+// The flags pull and push share, declared once. Only src/commands and src/cli import oclif.
+import { Flags } from '@oclif/core';
+
+export const hostFlags = {
+  'hosts-file': Flags.string({
+    char: 'f',
+    multiple: true,
+    description: 'read hosts from FILE, one per line (`-` is stdin); repeatable',
+    helpValue: 'FILE',
+  }),
+};
+
+export const runFlags = {
+  ...hostFlags,
+  url: Flags.string({
+    char: 'u',
+    description: 'URL template: {host} {hostname} {port} {index}',
+    default: 'http://{host}/',
+    helpValue: 'TEMPLATE',
+  }),
+  method: Flags.string({ char: 'X', description: 'HTTP method (pull: GET, push: POST)', helpValue: 'METHOD' }),
+  header: Flags.string({ char: 'H', multiple: true, description: 'request header "Name: value"; repeatable', helpValue: 'HEADER' }),
+  timeout: Flags.string({ description: 'whole request timeout (500ms, 10s, 2m)', default: '10s' }),
+  'connect-timeout': Flags.string({ description: 'TCP/TLS connect timeout', default: '5s' }),
+  expect: Flags.string({ description: 'statuses that count as ok: 200,204,3xx,200-299', default: '2xx' }),
+  concurrency: Flags.integer({ char: 'c', description: 'requests in flight at most', default: 100, min: 1 }),
+  retries: Flags.integer({ description: 'retries of requests that never left (refused, connect timeout, DNS)', default: 0, min: 0 }),
+  body: Flags.boolean({ description: 'put the response body in each record (JSON parsed when it is JSON)' }),
+  'max-body': Flags.string({ description: 'with --body: larger bodies end as body_too_large', default: '1MiB' }),
+  'include-headers': Flags.boolean({ description: 'put the response headers in each record' }),
+  insecure: Flags.boolean({ char: 'k', description: 'do not verify TLS certificates' }),
+  output: Flags.string({ char: 'o', description: 'write NDJSON records to FILE instead of stdout', helpValue: 'FILE' }),
+  format: Flags.string({
+    description: 'stdout format: ndjson, or text (one line per failed host); auto = text on a terminal',
+    options: ['auto', 'ndjson', 'text'],
+    default: 'auto',
+  }),
+  summary: Flags.string({ description: 'also write the summary as JSON to FILE', helpValue: 'FILE' }),
+  quiet: Flags.boolean({ char: 'q', description: 'no summary or progress on stderr' }),
+  progress: Flags.boolean({ allowNo: true, description: 'force the progress bar on or off (default: on for a terminal)' }),
+  'dry-run': Flags.boolean({ description: 'print the method and URL each host would get; send nothing' }),
+  'run-id': Flags.string({ description: 'run id for Idempotency-Key and job ids (reuse one to make a retry idempotent)' }),
+  gearman: Flags.string({
+    description: 'run through gearmand job servers HOST:PORT[,HOST:PORT...]',
+    env: 'FANOUT_GEARMAN',
+    helpValue: 'SERVERS',
+  }),
+  function: Flags.string({ description: 'gearman function name', default: 'fanout.http' }),
+  'batch-size': Flags.integer({ description: 'gearman mode: hosts per job', default: 250, min: 1 }),
+  'local-workers': Flags.integer({ description: 'gearman mode: also run N workers in this process', default: 0, min: 0 }),
+  'server-timeout': Flags.string({ description: 'gearman mode: how long to wait for a healthy job server', default: '10s' }),
+  'stall-timeout': Flags.string({ description: 'gearman mode: give up when no record arrives for this long', default: '60s' }),
+};
+
+export const pushFlags = {
+  data: Flags.string({ char: 'd', description: 'request body: STRING, @FILE, or @- for stdin', helpValue: 'DATA' }),
+  'idempotency-key': Flags.boolean({
+    allowNo: true,
+    default: true,
+    description: 'send Idempotency-Key: <run id>-<host> so a repeated push can be dropped by the server',
+  }),
+};

@@ -1,0 +1,6 @@
+// A usage or input error: the run sends nothing and exits 2 with this message (design.md §5).
+// Owned here so every layer that validates input (flags, data files, headers) reports the same way.
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,29 @@
+// Local mode: the batch executor runs in this process over the whole target stream as one rolling window
+// (a hung host costs one slot, not a whole batch), through one undici Agent for the run.
+import { createDispatcher } from '../http/dispatcher.js';
+import type { Resolver } from '../http/resolver.js';
+import { executeBatch } from '../jobs/execute-batch.js';
+import type { Backend } from './backend.js';
+
+export interface LocalBackendOptions {
+  resolver?: Resolver | undefined;
+}
+
+export function createLocalBackend(options: LocalBackendOptions = {}): Backend {
+  const closers: Array<() => Promise<void>> = [];
+  return {
+    runFailure: null,
+    run(spec, plan, { concurrency, signal }) {
+      const dispatcher = createDispatcher({
+        connectTimeoutMs: spec.connectTimeoutMs,
+        insecure: spec.insecure,
+        ...(options.resolver ? { resolver: options.resolver } : {}),
+      });
+      closers.push(() => dispatcher.destroy());
+      return executeBatch(spec, plan.targets(), { concurrency, dispatcher, signal });
+    },
+    async close() {
+      await Promise.all(closers.splice(0).map((close) => close()));
+    },
+  };
+}

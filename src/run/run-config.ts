@@ -1,0 +1,33 @@
+// Everything one pull/push run needs, as plain data: built from flags by src/cli, consumed by the runner.
+import type { HostSource } from '../hosts/host-source.js';
+import type { RequestSpec } from '../jobs/request-spec.js';
+
+export type OutputFormat = 'auto' | 'ndjson' | 'text';
+
+export interface GearmanRunOptions {
+  servers: string;
+  functionName: string;
+  batchSize: number;
+  localWorkers: number;
+  /** How long unfinished hosts wait for a healthy server before they are job_lost. */
+  serverTimeoutMs: number;
+  /** A run with no record for this long ends: its unfinished hosts are job_lost. */
+  stallTimeoutMs: number;
+}
+
+export interface RunConfig {
+  sources: HostSource[];
+  spec: RequestSpec;
+  /** Requests in flight at most (local mode); see the README for gearman mode. */
+  concurrency: number;
+  runId: string;
+  /** NDJSON to this file instead of stdout. */
+  outputFile: string | null;
+  format: OutputFormat;
+  summaryFile: string | null;
+  quiet: boolean;
+  /** undefined: decide from the terminal. */
+  progress: boolean | undefined;
+  dryRun: boolean;
+  gearman: GearmanRunOptions | null;
+}
