@@ -1,0 +1,142 @@
+// The run summary (design.md §5) as a pure accumulator: records go in one at a time, a Summary comes out.
+// Owns what is counted and how; rendering is render-summary.ts, the JSON contract schema/summary.schema.json.
+// Memory stays bounded for any number of hosts: latency is a fixed-size histogram and failed host names are
+// kept only up to a cap, beyond which they are counted.
+//
+// Choices the design leaves open:
+// - Latency is over records that made at least one request (attempts > 0), failures included: a timeout's
+//   duration is part of what the fleet costs. Records never sent (not_attempted, invalid_target, job_lost
+//   before any attempt) would only drag the percentiles toward zero.
+// - byStatus counts the statuses of records that are not ok; the ok ones are already `ok`.
+
+import { foldHosts } from './fold-hosts.js';
+import type { HostResult, ResultCode } from './host-result.js';
+import { RESULT_CODES } from './host-result.js';
+import { LatencyHistogram } from './latency-histogram.js';
+
+/** Failed host names kept for folding; ~100 bytes each, so the cap is ~10 MB at worst. */
+export const DEFAULT_FAILED_HOSTS_CAP = 100_000;
+
+export interface SummaryInit {
+  /** Epoch milliseconds at which the run started. */
+  startedAt: number;
+  /** Input entries dropped as repeats, when already known (else give it to finish). */
+  duplicates?: number;
+  failedHostsCap?: number;
+}
+
+export interface SummaryCounts {
+  /** Records seen so far. */
+  done: number;
+  ok: number;
+  failed: number;
+}
+
+export interface LatencySummary {
+  /** Records the percentiles are over: those with attempts > 0. */
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface Summary {
+  hosts: number;
+  ok: number;
+  failed: number;
+  /** Records per code, for codes that occurred, in RESULT_CODES order. */
+  byCode: Partial<Record<ResultCode, number>>;
+  /** Not-ok records that got a response, per HTTP status. */
+  byStatus: Record<string, number>;
+  /** Milliseconds, within 1% (latency-histogram.ts); null when no record made a request. */
+  latencyMs: LatencySummary | null;
+  /** Requests beyond the first, over all hosts. */
+  retries: number;
+  duplicates: number;
+  startedAt: string;
+  finishedAt: string;
+  wallMs: number;
+  hostsPerSecond: number;
+  /** Failed hosts folded into ranges (fold-hosts.ts), natural order. */
+  failedHosts: string[];
+  /** Failed hosts beyond the cap, counted but not named in failedHosts. */
+  failedHostsOmitted: number;
+  interrupted: boolean;
+}
+
+export interface SummaryFinal {
+  duplicates?: number;
+  interrupted?: boolean;
+}
+
+export interface SummaryBuilder {
+  add(result: HostResult): void;
+  counts(): SummaryCounts;
+  /** `now` in epoch milliseconds. Can be called more than once; each call reflects the records so far. */
+  finish(now: number, final?: SummaryFinal): Summary;
+}
+
+export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
+  const cap = init.failedHostsCap ?? DEFAULT_FAILED_HOSTS_CAP;
+  const latency = new LatencyHistogram();
+  const byCode = new Map<ResultCode, number>();
+  const byStatus = new Map<number, number>();
+  const failedHosts: string[] = [];
+  let hosts = 0;
+  let ok = 0;
+  let retries = 0;
+  let failedHostsOmitted = 0;
+
+  return {
+    add(result) {
+      hosts += 1;
+      byCode.set(result.code, (byCode.get(result.code) ?? 0) + 1);
+      if (result.attempts > 0) {
+        latency.record(result.durationMs);
+        retries += result.attempts - 1;
+      }
+      if (result.ok) {
+        ok += 1;
+        return;
+      }
+      if (result.status !== null) byStatus.set(result.status, (byStatus.get(result.status) ?? 0) + 1);
+      if (failedHosts.length < cap) failedHosts.push(result.host);
+      else failedHostsOmitted += 1;
+    },
+
+    counts() {
+      return { done: hosts, ok, failed: hosts - ok };
+    },
+
+    finish(now, final = {}) {
+      const wallMs = Math.max(0, now - init.startedAt);
+      return {
+        hosts,
+        ok,
+        failed: hosts - ok,
+        byCode: Object.fromEntries(RESULT_CODES.filter((c) => byCode.has(c)).map((c) => [c, byCode.get(c)])),
+        byStatus: Object.fromEntries([...byStatus].sort(([a], [b]) => a - b)),
+        latencyMs:
+          latency.count === 0
+            ? null
+            : {
+                count: latency.count,
+                p50: latency.quantile(0.5),
+                p90: latency.quantile(0.9),
+                p99: latency.quantile(0.99),
+                max: latency.max,
+              },
+        retries,
+        duplicates: final.duplicates ?? init.duplicates ?? 0,
+        startedAt: new Date(init.startedAt).toISOString(),
+        finishedAt: new Date(now).toISOString(),
+        wallMs,
+        hostsPerSecond: wallMs > 0 ? (hosts * 1000) / wallMs : 0,
+        failedHosts: foldHosts(failedHosts),
+        failedHostsOmitted,
+        interrupted: final.interrupted ?? false,
+      };
+    },
+  };
+}

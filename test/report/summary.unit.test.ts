@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { createSummaryBuilder } from '../../src/report/summary.js';
+import { makeFailure, makeResult } from './make-result.js';
+
+const START = Date.UTC(2025, 5, 1, 12, 0, 0);
+
+describe('createSummaryBuilder', () => {
+  it('counts hosts, ok, failed, codes, statuses, retries and rate', () => {
+    const builder = createSummaryBuilder({ startedAt: START, duplicates: 3 });
+    builder.add(makeResult({ host: 'a1' }));
+    builder.add(makeResult({ host: 'a2', attempts: 3 }));
+    builder.add(makeFailure('a3', 'http_status', { status: 503, attempts: 2 }));
+    builder.add(makeFailure('a4', 'http_status', { status: 404 }));
+    builder.add(makeFailure('a5', 'http_status', { status: 503 }));
+    builder.add(makeFailure('a6', 'refused'));
+    builder.add(makeFailure('b1', 'not_attempted', { attempts: 0, durationMs: 0 }));
+    builder.add(makeResult({ host: 'a7', ok: false, code: 'body_too_large', status: 200, error: 'body over 1 MiB' }));
+
+    expect(builder.counts()).toEqual({ done: 8, ok: 2, failed: 6 });
+    const summary = builder.finish(START + 2000);
+    expect(summary).toMatchObject({
+      hosts: 8,
+      ok: 2,
+      failed: 6,
+      byCode: { ok: 2, http_status: 3, refused: 1, body_too_large: 1, not_attempted: 1 },
+      byStatus: { '200': 1, '404': 1, '503': 2 },
+      retries: 3,
+      duplicates: 3,
+      wallMs: 2000,
+      hostsPerSecond: 4,
+      startedAt: '2025-06-01T12:00:00.000Z',
+      finishedAt: '2025-06-01T12:00:02.000Z',
+      failedHosts: ['a[3-7]', 'b1'],
+      failedHostsOmitted: 0,
+      interrupted: false,
+    });
+    // byCode keys follow RESULT_CODES, so the JSON reads the same from run to run.
+    expect(Object.keys(summary.byCode)).toEqual(['ok', 'http_status', 'refused', 'body_too_large', 'not_attempted']);
+  });
+
+  it('takes duplicates and the interrupted flag at finish, when they are only known at the end', () => {
+    const builder = createSummaryBuilder({ startedAt: START });
+    builder.add(makeFailure('web1', 'aborted'));
+    expect(builder.finish(START + 10, { duplicates: 7, interrupted: true })).toMatchObject({ duplicates: 7, interrupted: true });
+  });
+
+  it('takes latency over records that made a request only, within 1% of the exact percentiles', () => {
+    const builder = createSummaryBuilder({ startedAt: START });
+    // 1..1000 ms: exact nearest-rank p50 = 500, p90 = 900, p99 = 990.
+    for (let ms = 1; ms <= 1000; ms++) builder.add(makeResult({ host: `h${ms}`, durationMs: ms }));
+    for (let i = 0; i < 1000; i++) builder.add(makeFailure(`n${i}`, 'not_attempted', { attempts: 0, durationMs: 0 }));
+    const latency = builder.finish(START + 1000).latencyMs;
+    expect(latency?.count).toBe(1000);
+    expect(latency?.max).toBe(1000);
+    expect(latency?.p50).toBeCloseTo(500, -1);
+    expect(Math.abs(latency!.p50 - 500) / 500).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(latency!.p90 - 900) / 900).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(latency!.p99 - 990) / 990).toBeLessThanOrEqual(0.01);
+  });
+
+  it('reports no latency and no rate when nothing was sent in no time', () => {
+    const builder = createSummaryBuilder({ startedAt: START });
+    builder.add(makeFailure('web1', 'invalid_target', { attempts: 0 }));
+    const summary = builder.finish(START);
+    expect(summary.latencyMs).toBeNull();
+    expect(summary.hostsPerSecond).toBe(0);
+    expect(summary.retries).toBe(0);
+  });
+
+  it('names failed hosts up to the cap and counts the rest', () => {
+    const builder = createSummaryBuilder({ startedAt: START, failedHostsCap: 3 });
+    for (let i = 1; i <= 5; i++) builder.add(makeFailure(`web${i}`, 'timeout'));
+    const summary = builder.finish(START + 1);
+    expect(summary.failed).toBe(5);
+    expect(summary.failedHosts).toEqual(['web[1-3]']);
+    expect(summary.failedHostsOmitted).toBe(2);
+  });
+});
