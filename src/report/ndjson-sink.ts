@@ -1,0 +1,189 @@
+// Writes result records to a stream, one line each: NDJSON for stdout or --output, or the short failure
+// line for a terminal. Owns batching, backpressure and the stream's errors; what a line says is the formatter's.
+//
+// - Lines are batched into one write per ~64 KiB or per event-loop turn (setImmediate), so a hot loop of
+//   completions costs a string append each, not a syscall each.
+// - write() returns a promise only while the stream asked us to wait ('drain'); the caller awaits it before
+//   starting more requests. Records that arrive meanwhile (in-flight requests finishing) are buffered here.
+// - EPIPE (`fanout pull | head -1`) is the reader leaving, not a failure: the sink drops further records,
+//   sets closedByReader and calls onReaderClosed, so the run can stop cleanly. Any other error (disk full on
+//   --output) becomes a SinkWriteError, thrown from the next write() or close().
+
+import type { Writable } from 'node:stream';
+import type { HostResult } from './host-result.js';
+import { renderFailureLine } from './render-summary.js';
+
+/** The line for a record, without its newline; null writes nothing for it. */
+export type RecordFormatter = (result: HostResult) => string | null;
+
+export interface RecordSinkOptions {
+  /** End the stream on close: true for a file, false for process.stdout, which must stay open. */
+  end: boolean;
+  /** Called before each batch reaches the stream: e.g. to clear a progress bar sharing the terminal. */
+  beforeFlush?: () => void;
+  /** Called once when the reader went away (EPIPE). */
+  onReaderClosed?: () => void;
+  /** Buffered characters that trigger a write without waiting for the end of the event-loop turn. */
+  flushAt?: number;
+}
+
+const DEFAULT_FLUSH_AT = 64 * 1024;
+
+/** The output could not be written (other than the reader leaving): a run-level failure, exit 3. */
+export class SinkWriteError extends Error {
+  override readonly name = 'SinkWriteError';
+  /** The system error code, e.g. `ENOSPC`, when there is one. */
+  readonly code: string | undefined;
+
+  constructor(cause: unknown) {
+    super(`cannot write output: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.code = errorCode(cause);
+  }
+}
+
+export class RecordSink {
+  readonly #stream: Writable;
+  readonly #format: RecordFormatter;
+  readonly #options: RecordSinkOptions;
+  readonly #flushAt: number;
+  #buffer = '';
+  #scheduled: NodeJS.Immediate | null = null;
+  /** The stream's write() returned false and 'drain' has not come yet. */
+  #blocked = false;
+  /** Made only when a caller asks to wait, so a rejection always has someone awaiting it. */
+  #drain: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | null = null;
+  #error: SinkWriteError | null = null;
+  #readerClosed = false;
+  #closing: Promise<void> | null = null;
+
+  constructor(stream: Writable, format: RecordFormatter, options: RecordSinkOptions) {
+    this.#stream = stream;
+    this.#format = format;
+    this.#options = options;
+    this.#flushAt = options.flushAt ?? DEFAULT_FLUSH_AT;
+    // Never removed: an error after close (a late EPIPE) must still not become an uncaught 'error' event.
+    stream.on('error', (error) => this.#fail(error));
+    stream.on('drain', () => this.#onDrain());
+  }
+
+  /** True once the reader went away; records written since were dropped. */
+  get closedByReader(): boolean {
+    return this.#readerClosed;
+  }
+
+  /** Queues one record. A returned promise means: wait for it before producing more. */
+  write(result: HostResult): Promise<void> | undefined {
+    if (this.#error !== null) throw this.#error;
+    if (this.#closing !== null) throw new Error('RecordSink.write() after close()');
+    if (this.#readerClosed) return undefined;
+    const line = this.#format(result);
+    if (line !== null) {
+      this.#buffer += `${line}\n`;
+      if (this.#buffer.length >= this.#flushAt) this.#flush();
+      else this.#scheduled ??= setImmediate(() => this.#flush());
+    }
+    return this.#blocked ? this.#waitForDrain() : undefined;
+  }
+
+  /** Writes what is buffered and, with `end`, ends the stream and waits for 'finish'. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#cancelScheduled();
+    if (this.#error !== null) throw this.#error;
+    if (this.#readerClosed) return;
+    // Past a 'drain' request too: the last batch is small, and waiting for it is what follows anyway.
+    const chunk = this.#takeBuffer();
+    await new Promise<void>((resolve) => {
+      if (this.#options.end) this.#stream.end(chunk, () => resolve());
+      else if (chunk !== '') this.#stream.write(chunk, () => resolve());
+      else if (this.#blocked) this.#waitForDrain().then(resolve, resolve);
+      else resolve();
+    });
+    if (this.#error !== null) throw this.#error;
+  }
+
+  #flush(): void {
+    this.#cancelScheduled();
+    if (this.#blocked || this.#buffer === '' || this.#error !== null || this.#readerClosed) return;
+    const chunk = this.#takeBuffer();
+    try {
+      if (!this.#stream.write(chunk)) this.#blocked = true;
+    } catch (error) {
+      // A synchronous stream (stdout redirected to a file) can throw from write() instead of emitting.
+      this.#fail(error);
+    }
+  }
+
+  #takeBuffer(): string {
+    if (this.#buffer !== '') this.#options.beforeFlush?.();
+    const chunk = this.#buffer;
+    this.#buffer = '';
+    return chunk;
+  }
+
+  #onDrain(): void {
+    this.#blocked = false;
+    // What piled up while blocked goes now; only if the stream takes it without asking to wait again are
+    // the waiters released.
+    if (this.#closing === null) this.#flush();
+    if (!this.#blocked) this.#release();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#error !== null || this.#readerClosed) return;
+    this.#buffer = '';
+    this.#cancelScheduled();
+    if (errorCode(error) === 'EPIPE') {
+      this.#readerClosed = true;
+      this.#release();
+      this.#options.onReaderClosed?.();
+      return;
+    }
+    this.#error = new SinkWriteError(error);
+    this.#drain?.reject(this.#error);
+    this.#drain = null;
+  }
+
+  #waitForDrain(): Promise<void> {
+    if (this.#drain === null) {
+      let resolve: () => void = () => {};
+      let reject: (error: Error) => void = () => {};
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.#drain = { promise, resolve, reject };
+    }
+    return this.#drain.promise;
+  }
+
+  #release(): void {
+    this.#drain?.resolve();
+    this.#drain = null;
+  }
+
+  #cancelScheduled(): void {
+    if (this.#scheduled === null) return;
+    clearImmediate(this.#scheduled);
+    this.#scheduled = null;
+  }
+}
+
+/** One JSON record per line (design.md §4). */
+export function createNdjsonSink(stream: Writable, options: RecordSinkOptions): RecordSink {
+  return new RecordSink(stream, (result) => JSON.stringify(result), options);
+}
+
+/** The terminal view of stdout: a short line per failed host, nothing for the ok ones. */
+export function createTextFailureSink(stream: Writable, options: RecordSinkOptions): RecordSink {
+  return new RecordSink(stream, (result) => (result.ok ? null : renderFailureLine(result)), options);
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' ? error.code : undefined;
+}

@@ -1,0 +1,172 @@
+import { PassThrough, Writable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
+import type { HostResult } from '../../src/report/host-result.js';
+import { createNdjsonSink, createTextFailureSink, SinkWriteError } from '../../src/report/ndjson-sink.js';
+import { makeFailure, makeResult } from './make-result.js';
+
+function records(n: number): HostResult[] {
+  return Array.from({ length: n }, (_, i) => makeResult({ host: `web${i}`, url: `http://web${i}/` }));
+}
+
+function ndjson(results: HostResult[]): string {
+  return results.map((r) => `${JSON.stringify(r)}\n`).join('');
+}
+
+/** A Writable that keeps what it gets and hands each chunk to `onChunk` to decide when (and whether) it is done. */
+function recorder(onChunk: (callback: (error?: Error) => void) => void = (cb) => cb(), highWaterMark = 16 * 1024) {
+  const chunks: string[] = [];
+  let maxQueued = 0;
+  const stream = new Writable({
+    highWaterMark,
+    decodeStrings: false,
+    write(chunk: string, _encoding, callback) {
+      maxQueued = Math.max(maxQueued, stream.writableLength);
+      chunks.push(chunk);
+      onChunk(callback);
+    },
+  });
+  return { stream, chunks, text: () => chunks.join(''), maxQueued: () => maxQueued };
+}
+
+function systemError(code: string): Error {
+  return Object.assign(new Error(`write ${code}`), { code, syscall: 'write' });
+}
+
+describe('createNdjsonSink', () => {
+  it('writes one exact JSON line per record, and leaves a non-owned stream open on close', async () => {
+    const stream = new PassThrough();
+    const sink = createNdjsonSink(stream, { end: false });
+    const written = [makeResult(), makeFailure('web02', 'timeout'), makeResult({ body: { a: [1, 'é'] }, worker: 'w1' })];
+    for (const r of written) expect(sink.write(r)).toBeUndefined();
+    await sink.close();
+    expect(stream.read()?.toString()).toBe(ndjson(written));
+    expect(stream.writableEnded).toBe(false);
+  });
+
+  it('batches the records of one event-loop turn into a few large writes', async () => {
+    const target = recorder();
+    const sink = createNdjsonSink(target.stream, { end: false });
+    const written = records(1000);
+    for (const r of written) sink.write(r);
+    expect(target.chunks).toHaveLength(Math.floor(ndjson(written).length / (64 * 1024)));
+    await nextTurn();
+    expect(target.chunks.length).toBeLessThanOrEqual(Math.ceil(ndjson(written).length / (64 * 1024)));
+    expect(target.text()).toBe(ndjson(written));
+    await sink.close();
+  });
+
+  it('makes a fast producer wait for a slow reader, which gets everything in order', async () => {
+    const target = recorder((callback) => setTimeout(callback, 1), 1024);
+    const flushAt = 2048;
+    const sink = createNdjsonSink(target.stream, { end: true, flushAt });
+    const written = records(3000);
+    let waits = 0;
+    for (const r of written) {
+      const wait = sink.write(r);
+      if (wait !== undefined) {
+        waits += 1;
+        await wait;
+      }
+    }
+    await sink.close();
+    expect(waits).toBeGreaterThan(0);
+    expect(target.text()).toBe(ndjson(written));
+    // Nothing beyond one batch is pushed onto a stream that asked to wait.
+    expect(target.maxQueued()).toBeLessThan(1024 + flushAt + JSON.stringify(written[0]).length * 2);
+  });
+
+  it('waits for "finish" when it owns the stream', async () => {
+    const stream = new Writable({
+      write: (_chunk, _encoding, callback) => callback(),
+      final: (callback) => setTimeout(callback, 20),
+    });
+    const sink = createNdjsonSink(stream, { end: true });
+    sink.write(makeResult());
+    await sink.close();
+    expect(stream.writableFinished).toBe(true);
+  });
+
+  it('treats EPIPE as the reader leaving: no throw, later records dropped, close resolves', async () => {
+    const target = recorder((callback) => callback(systemError('EPIPE')));
+    const onReaderClosed = vi.fn();
+    const sink = createNdjsonSink(target.stream, { end: false, onReaderClosed });
+    sink.write(makeResult());
+    expect(sink.closedByReader).toBe(false);
+    await nextTurn();
+    await nextTurn();
+    expect(sink.closedByReader).toBe(true);
+    expect(onReaderClosed).toHaveBeenCalledTimes(1);
+    expect(() => sink.write(makeResult())).not.toThrow();
+    await nextTurn();
+    expect(target.chunks).toHaveLength(1);
+    await expect(sink.close()).resolves.toBeUndefined();
+    expect(onReaderClosed).toHaveBeenCalledTimes(1);
+  });
+
+  it('releases a producer waiting for drain when the reader leaves', async () => {
+    let fail: (error: Error) => void = () => {};
+    const target = recorder((callback) => (fail = callback), 16);
+    const sink = createNdjsonSink(target.stream, { end: false, flushAt: 1 });
+    const wait = sink.write(makeResult());
+    expect(wait).toBeInstanceOf(Promise);
+    fail(systemError('EPIPE'));
+    await expect(wait).resolves.toBeUndefined();
+    expect(sink.closedByReader).toBe(true);
+  });
+
+  it('turns any other write error into a SinkWriteError for the next write and for close', async () => {
+    const target = recorder((callback) => callback(systemError('ENOSPC')));
+    const sink = createNdjsonSink(target.stream, { end: true });
+    sink.write(makeResult());
+    await nextTurn();
+    await nextTurn();
+    expect(sink.closedByReader).toBe(false);
+    expect(() => sink.write(makeResult())).toThrow(SinkWriteError);
+    const error = await sink.close().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SinkWriteError);
+    expect(error).toMatchObject({ code: 'ENOSPC', message: 'cannot write output: write ENOSPC' });
+  });
+
+  it('rejects a producer waiting for drain when the output fails', async () => {
+    let fail: (error: Error) => void = () => {};
+    const target = recorder((callback) => (fail = callback), 16);
+    const sink = createNdjsonSink(target.stream, { end: false, flushAt: 1 });
+    const wait = sink.write(makeResult());
+    fail(systemError('EIO'));
+    await expect(wait).rejects.toThrow(SinkWriteError);
+  });
+
+  it('refuses records after close', async () => {
+    const sink = createNdjsonSink(new PassThrough(), { end: false });
+    await sink.close();
+    expect(() => sink.write(makeResult())).toThrow(/after close/);
+  });
+});
+
+describe('createTextFailureSink', () => {
+  it('writes the failure line of failed hosts only, calling beforeFlush before each batch', async () => {
+    const stream = new PassThrough();
+    const order: string[] = [];
+    let text = '';
+    stream.on('data', (chunk: Buffer) => {
+      order.push('data');
+      text += chunk.toString();
+    });
+    const sink = createTextFailureSink(stream, { end: false, beforeFlush: () => order.push('beforeFlush') });
+    sink.write(makeResult({ host: 'web01' }));
+    await nextTurn();
+    expect(order).toEqual([]);
+    sink.write(makeFailure('web02', 'refused', { error: 'connect ECONNREFUSED' }));
+    sink.write(makeResult({ host: 'web03' }));
+    sink.write(makeFailure('web04', 'timeout', { error: 'no response in 5s' }));
+    await sink.close();
+    expect(text).toBe(
+      'web02                  refused          connect ECONNREFUSED\n' + 'web04                  timeout          no response in 5s\n',
+    );
+    expect(order).toEqual(['beforeFlush', 'data']);
+  });
+});
