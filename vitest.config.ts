@@ -5,8 +5,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/**/*.unit.test.ts'] } },
-      { test: { name: 'integration', include: ['test/**/*.integration.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 } },
-      { test: { name: 'e2e', include: ['test/**/*.e2e.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 } },
+      { test: { name: 'integration', include: ['test/**/*.integration.test.ts'], testTimeout: 30_000, hookTimeout: 30_000, globalSetup: ['test/helpers/build-once.ts'] } },
+      { test: { name: 'e2e', include: ['test/**/*.e2e.test.ts'], testTimeout: 30_000, hookTimeout: 30_000, globalSetup: ['test/helpers/build-once.ts'] } },
     ],
   },
 });

@@ -7,7 +7,8 @@
 // - Latency is over records that made at least one request (attempts > 0), failures included: a timeout's
 //   duration is part of what the fleet costs. Records never sent (not_attempted, invalid_target, job_lost
 //   before any attempt) would only drag the percentiles toward zero.
-// - byStatus counts the statuses of records that are not ok; the ok ones are already `ok`.
+// - byStatus counts the statuses of http_status records (a response with an unexpected status); a reset after a
+//   200's headers is counted under its code, not as a 200.
 
 import { foldHosts } from './fold-hosts.js';
 import type { HostResult, ResultCode } from './host-result.js';
@@ -47,7 +48,7 @@ export interface Summary {
   failed: number;
   /** Records per code, for codes that occurred, in RESULT_CODES order. */
   byCode: Partial<Record<ResultCode, number>>;
-  /** Not-ok records that got a response, per HTTP status. */
+  /** http_status records (a response with an unexpected status), per status. */
   byStatus: Record<string, number>;
   /** Milliseconds, within 1% (latency-histogram.ts); null when no record made a request. */
   latencyMs: LatencySummary | null;
@@ -100,7 +101,7 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
         ok += 1;
         return;
       }
-      if (result.status !== null) byStatus.set(result.status, (byStatus.get(result.status) ?? 0) + 1);
+      if (result.code === 'http_status' && result.status !== null) byStatus.set(result.status, (byStatus.get(result.status) ?? 0) + 1);
       if (failedHosts.length < cap) failedHosts.push(result.host);
       else failedHostsOmitted += 1;
     },

@@ -1,0 +1,133 @@
+// The Gearman job payload: versioned JSON holding one batch (request spec + hosts + the job's concurrency).
+// Workers validate it completely before sending anything and answer what they do not understand with a
+// message that says what is wrong (the worker turns it into WORK_EXCEPTION). Hand-written jobs (the stock
+// `gearman` client, PHP) may leave out everything but `hosts`: the defaults are those of `fanout pull`.
+import { parseEntry } from '../hosts/parse-entry.js';
+import type { Target } from '../hosts/target.js';
+import { parseExpect } from '../http/expect-status.js';
+import { compileUrlTemplate } from '../hosts/url-template.js';
+import type { RequestSpec } from './request-spec.js';
+
+export const JOB_PAYLOAD_VERSION = 1;
+
+export interface JobPayload {
+  v: typeof JOB_PAYLOAD_VERSION;
+  /** Requests in flight for this job at most (the worker's own --concurrency caps it further). */
+  concurrency: number;
+  spec: RequestSpec;
+  /** [host, index] pairs: index feeds the {index} placeholder and stays that of the whole run. */
+  targets: Array<[string, number]>;
+}
+
+export class JobPayloadError extends Error {
+  override readonly name = 'JobPayloadError';
+}
+
+export const DEFAULT_SPEC: RequestSpec = {
+  method: 'GET',
+  url: 'http://{host}/',
+  headers: [],
+  bodyBase64: null,
+  timeoutMs: 10_000,
+  connectTimeoutMs: 5_000,
+  expect: '2xx',
+  retries: 0,
+  idempotencyKeyPrefix: null,
+  captureBody: false,
+  maxBodyBytes: 1024 * 1024,
+  includeHeaders: false,
+  insecure: false,
+};
+
+export const DEFAULT_JOB_CONCURRENCY = 100;
+const MAX_TARGETS = 100_000;
+
+export function encodeJobPayload(spec: RequestSpec, targets: readonly Target[], concurrency: number): string {
+  const payload: JobPayload = { v: JOB_PAYLOAD_VERSION, concurrency, spec, targets: targets.map((t) => [t.host, t.index]) };
+  return JSON.stringify(payload);
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function field<T>(obj: Json, name: string, fallback: T, check: (v: unknown) => v is T, expected: string): T {
+  const value = obj[name];
+  if (value === undefined) return fallback;
+  if (!check(value)) throw new JobPayloadError(`spec.${name}: expected ${expected}, got ${JSON.stringify(value)?.slice(0, 60)}`);
+  return value;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isNullableString = (v: unknown): v is string | null => v === null || typeof v === 'string';
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isPositive = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const isHeaders = (v: unknown): v is Array<[string, string]> =>
+  Array.isArray(v) && v.every((h) => Array.isArray(h) && h.length === 2 && typeof h[0] === 'string' && typeof h[1] === 'string');
+
+function decodeSpec(raw: unknown): RequestSpec {
+  if (raw === undefined) return DEFAULT_SPEC;
+  if (!isObject(raw)) throw new JobPayloadError('spec: expected an object');
+  const d = DEFAULT_SPEC;
+  const spec: RequestSpec = {
+    method: field(raw, 'method', d.method, isString, 'a string').toUpperCase(),
+    url: field(raw, 'url', d.url, isString, 'a URL template string'),
+    headers: field(raw, 'headers', d.headers, isHeaders, 'an array of [name, value] pairs'),
+    bodyBase64: field(raw, 'bodyBase64', d.bodyBase64, isNullableString, 'a base64 string or null'),
+    timeoutMs: field(raw, 'timeoutMs', d.timeoutMs, isPositive, 'a positive integer'),
+    connectTimeoutMs: field(raw, 'connectTimeoutMs', d.connectTimeoutMs, isPositive, 'a positive integer'),
+    expect: field(raw, 'expect', d.expect, isString, 'a status list such as "2xx"'),
+    retries: field(raw, 'retries', d.retries, isCount, 'a non-negative integer'),
+    idempotencyKeyPrefix: field(raw, 'idempotencyKeyPrefix', d.idempotencyKeyPrefix, isNullableString, 'a string or null'),
+    captureBody: field(raw, 'captureBody', d.captureBody, isBool, 'a boolean'),
+    maxBodyBytes: field(raw, 'maxBodyBytes', d.maxBodyBytes, isCount, 'a non-negative integer'),
+    includeHeaders: field(raw, 'includeHeaders', d.includeHeaders, isBool, 'a boolean'),
+    insecure: field(raw, 'insecure', d.insecure, isBool, 'a boolean'),
+  };
+  try {
+    compileUrlTemplate(spec.url);
+    parseExpect(spec.expect);
+  } catch (err) {
+    throw new JobPayloadError(`spec: ${(err as Error).message}`);
+  }
+  return spec;
+}
+
+/** `targets: [[host, index]…]` (what fanout sends) or `hosts: ["web01", …]` (what a person writes). */
+function decodeTargets(raw: Json): Target[] {
+  const list: unknown = raw.targets ?? raw.hosts;
+  if (!Array.isArray(list) || list.length === 0) throw new JobPayloadError('expected a non-empty "hosts" (or "targets") array');
+  if (list.length > MAX_TARGETS) throw new JobPayloadError(`too many hosts in one job: ${list.length} > ${MAX_TARGETS}`);
+  return list.map((item: unknown, position) => {
+    const [host, index] = Array.isArray(item) ? item : [item, position];
+    if (typeof host !== 'string' || !isCount(index)) {
+      throw new JobPayloadError(`hosts[${position}]: expected a host string or a [host, index] pair`);
+    }
+    try {
+      parseEntry(host);
+    } catch (err) {
+      throw new JobPayloadError(`hosts[${position}]: ${(err as Error).message}`);
+    }
+    return { host, index };
+  });
+}
+
+/** Parses and validates a job payload; throws JobPayloadError naming the first problem. */
+export function decodeJobPayload(bytes: Buffer | string): { spec: RequestSpec; targets: Target[]; concurrency: number } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
+  } catch (err) {
+    throw new JobPayloadError(`payload is not JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(raw)) throw new JobPayloadError('payload must be a JSON object');
+  if (raw.v !== JOB_PAYLOAD_VERSION) {
+    throw new JobPayloadError(`unsupported payload version ${JSON.stringify(raw.v)} (this worker understands v: ${JOB_PAYLOAD_VERSION})`);
+  }
+  const concurrency = raw.concurrency === undefined ? DEFAULT_JOB_CONCURRENCY : raw.concurrency;
+  if (!isPositive(concurrency)) throw new JobPayloadError('concurrency: expected a positive integer');
+  return { spec: decodeSpec(raw.spec), targets: decodeTargets(raw), concurrency };
+}
