@@ -1,14 +1,10 @@
-import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import hostResultSchema from '../../schema/host-result.schema.json' with { type: 'json' };
 import summarySchema from '../../schema/summary.schema.json' with { type: 'json' };
 import { RESULT_CODES } from '../../src/report/host-result.js';
 import { createSummaryBuilder } from '../../src/report/summary.js';
+import { validateRecord, validateSummary } from '../helpers/schemas.js';
 import { makeFailure, makeResult } from './make-result.js';
-
-const ajv = new Ajv({ allErrors: true });
-const validateRecord = ajv.compile(hostResultSchema);
-const validateSummary = ajv.compile(summarySchema);
 
 describe('schema/host-result.schema.json', () => {
   it('lists exactly the RESULT_CODES, in order', () => {
