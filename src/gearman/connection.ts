@@ -63,6 +63,8 @@ export interface ConnectOptions {
   keepAliveDelayMs?: number;
   /** close() waits this long for queued writes to flush before dropping the socket (default 2 s). */
   closeTimeoutMs?: number;
+  /** Aborts a connect in progress (it rejects with CLOSED_LOCALLY); no effect once connected. */
+  signal?: AbortSignal;
 }
 
 interface PendingRequest {
@@ -104,17 +106,25 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
     const server = formatServerAddress(address);
     const { connectTimeoutMs, keepAliveDelayMs, closeTimeoutMs } = { ...DEFAULTS, ...options };
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: address.host, port: address.port, noDelay: true });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new GearmanConnectionError(ConnectionErrorReason.CONNECT_TIMEOUT, server, `connect timed out after ${connectTimeoutMs} ms`));
-      }, connectTimeoutMs);
-      socket.once('error', (error) => {
+      const socket = net.connect({ host: address.host, port: address.port });
+      const fail = (error: GearmanConnectionError): void => {
         clearTimeout(timer);
-        reject(new GearmanConnectionError(ConnectionErrorReason.CONNECT_FAILED, server, `connect failed: ${error.message}`, { cause: error }));
+        options.signal?.removeEventListener('abort', onAbort);
+        socket.destroy();
+        reject(error);
+      };
+      const timer = setTimeout(() => {
+        fail(new GearmanConnectionError(ConnectionErrorReason.CONNECT_TIMEOUT, server, `connect timed out after ${connectTimeoutMs} ms`));
+      }, connectTimeoutMs);
+      const onAbort = (): void => fail(new GearmanConnectionError(ConnectionErrorReason.CLOSED_LOCALLY, server, 'connect aborted'));
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      socket.once('error', (error) => {
+        fail(new GearmanConnectionError(ConnectionErrorReason.CONNECT_FAILED, server, `connect failed: ${error.message}`, { cause: error }));
       });
       socket.once('connect', () => {
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         socket.removeAllListeners('error');
         // Nagle would hold a small packet (WORK_COMPLETE after WORK_DATA) for ~40 ms (§1).
         socket.setNoDelay(true);
