@@ -28,6 +28,18 @@ const BY_CODE: Readonly<Record<string, ResultCode>> = {
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'tls',
   ERR_TLS_CERT_ALTNAME_INVALID: 'tls',
   ERR_TLS_HANDSHAKE_TIMEOUT: 'tls',
+  // OpenSSL verify results that none of TLS_PREFIXES catch (internal PKIs hit these: a leaf without serverAuth, a non-CA issuer).
+  UNABLE_TO_GET_ISSUER_CERT: 'tls',
+  UNABLE_TO_DECRYPT_CERT_SIGNATURE: 'tls',
+  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 'tls',
+  ERROR_IN_CERT_NOT_BEFORE_FIELD: 'tls',
+  ERROR_IN_CERT_NOT_AFTER_FIELD: 'tls',
+  INVALID_CA: 'tls',
+  INVALID_PURPOSE: 'tls',
+  PATH_LENGTH_EXCEEDED: 'tls',
+  // A rendered URL or path undici refuses (url-template.ts leaves that check to the request layer).
+  ERR_INVALID_URL: 'invalid_target',
+  UND_ERR_INVALID_ARG: 'invalid_target',
 };
 
 const TLS_PREFIXES = ['ERR_TLS_', 'ERR_SSL_', 'CERT_'];
@@ -47,21 +59,26 @@ export interface Classified {
   message: string;
 }
 
-function errorCode(err: unknown): string | undefined {
+function stringField(err: unknown, field: 'code' | 'syscall'): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
+  const value = (err as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function codeFor(err: unknown, code: string): ResultCode | undefined {
+  // The OS, or happy eyeballs' per-address attempt timer, gave up connecting: nothing was sent.
+  if (code === 'ETIMEDOUT' && stringField(err, 'syscall') === 'connect') return 'connect_timeout';
+  return BY_CODE[code] ?? (TLS_PREFIXES.some((p) => code.startsWith(p)) ? 'tls' : undefined);
 }
 
 /** Maps any thrown value to a record code and a one-line message that names the stable code. */
 export function classifyError(err: unknown): Classified {
   if (err instanceof OutcomeError) return { code: err.outcome, message: err.message };
   // A connect that fails on several addresses (happy eyeballs) reports an AggregateError: the first cause speaks for it.
-  if (err instanceof AggregateError && err.errors.length > 0 && errorCode(err) === undefined) {
-    return classifyError(err.errors[0]);
-  }
-  const code = errorCode(err);
+  // Node copies that cause's code onto the AggregateError but leaves its message empty, so always ask the cause.
+  if (err instanceof AggregateError && err.errors.length > 0) return classifyError(err.errors[0]);
+  const code = stringField(err, 'code');
   const text = err instanceof Error ? err.message : String(err);
-  const mapped = code === undefined ? undefined : (BY_CODE[code] ?? (TLS_PREFIXES.some((p) => code.startsWith(p)) ? 'tls' : undefined));
+  const mapped = code === undefined ? undefined : codeFor(err, code);
   return { code: mapped ?? 'reset', message: code === undefined ? text : `${code}: ${text}` };
 }
