@@ -44,8 +44,8 @@ export class DeadlineQueue {
   clear(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    this.#head = null;
-    this.#tail = null;
+    // Unlink every entry: a late remove() of one still linked to its neighbours would make it the tail again.
+    while (this.#head) this.remove(this.#head);
   }
 
   #arm(): void {
