@@ -8,7 +8,7 @@ export function isRetryable(code: ResultCode): boolean {
   return NEVER_LEFT.has(code);
 }
 
-/** Exponential back-off with full jitter: attempt 1 waits up to 100 ms, then 200, 400 … capped at 2 s. */
+/** Exponential back-off with equal jitter: attempt 1 waits 50-100 ms, attempt 2 100-200 ms, … at most 2 s. */
 export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
   const ceiling = Math.min(2000, 100 * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
