@@ -3,15 +3,18 @@ import { UsageError } from './usage-error.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+/** setTimeout fires at once for anything longer (with a warning), so a huge timeout would act as none. */
+const DURATION_MAX_MS = 2 ** 31 - 1;
 
 /** `500ms`, `10s`, `1.5s`, `2m`, `1h`; a bare number is seconds. */
 export function parseDuration(flag: string, value: string): number {
   const match = DURATION.exec(value.trim());
-  const ms = match ? Number(match[1]) * DURATION_UNIT_MS[(match[2] ?? 's') as keyof typeof DURATION_UNIT_MS] : NaN;
-  if (!Number.isFinite(ms) || ms <= 0) {
-    throw new UsageError(`--${flag}: invalid duration "${value}" (expected e.g. 500ms, 10s, 2m)`);
+  // Rounded before the checks: `0.4ms` must not become 0, which undici reads as "no timeout".
+  const ms = match ? Math.round(Number(match[1]) * DURATION_UNIT_MS[(match[2] ?? 's') as keyof typeof DURATION_UNIT_MS]) : NaN;
+  if (!Number.isFinite(ms) || ms <= 0 || ms > DURATION_MAX_MS) {
+    throw new UsageError(`--${flag}: invalid duration "${value}" (expected e.g. 500ms, 10s, 2m; 1ms to 596h)`);
   }
-  return Math.round(ms);
+  return ms;
 }
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i;
