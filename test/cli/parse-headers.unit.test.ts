@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { hasHeader, parseHeaders } from '../../src/cli/parse-headers.js';
+import { UsageError } from '../../src/cli/usage-error.js';
+
+const SECRET = 's3cr3t-T0ken';
+
+/** The UsageError `parseHeaders(values)` throws. */
+function failure(values: string[]): UsageError {
+  try {
+    parseHeaders(values);
+  } catch (err) {
+    if (err instanceof UsageError) return err;
+    throw err;
+  }
+  throw new Error(`parseHeaders accepted ${values.length} header(s)`);
+}
+
+describe('parseHeaders', () => {
+  it('splits at the first colon and trims both sides', () => {
+    expect(
+      parseHeaders([
+        'Authorization: Bearer abc',
+        'X-Empty:',
+        'x-url:  http://a:1/b ',
+        "Weird!#$%&'*+.^_`|~-Name:v",
+        'X-Tab: a\tb',
+        'X-City: Zürich',
+      ]),
+    ).toEqual([
+      ['Authorization', 'Bearer abc'],
+      ['X-Empty', ''],
+      ['x-url', 'http://a:1/b'],
+      ["Weird!#$%&'*+.^_`|~-Name", 'v'],
+      ['X-Tab', 'a\tb'],
+      ['X-City', 'Zürich'],
+    ]);
+  });
+
+  it('returns nothing for no headers', () => {
+    expect(parseHeaders([])).toEqual([]);
+  });
+
+  it.each([
+    ['a missing colon', `Authorization Bearer ${SECRET}`],
+    ['a value without a name', `${SECRET}`],
+    ['an empty name', `: Bearer ${SECRET}`],
+    ['a space in the name', `X Api Key: ${SECRET}`],
+    ['a name with a slash', `X/Key: ${SECRET}`],
+    ['a colon inside the would-be value', `Authorization Basic user-${SECRET}:pw`],
+  ])('rejects %s, naming the header by position and never echoing its text', (_case, raw) => {
+    const err = failure(['Accept: */*', raw]);
+    expect(err.message).toMatch(/^-H\/--header #2: expected "Name: value"/);
+    expect(err.message).not.toContain(SECRET);
+  });
+
+  it.each([
+    ['CR LF', `Bearer ${SECRET}\r\nX-Injected: 1`],
+    ['LF', `Bearer ${SECRET}\nX-Injected: 1`],
+    ['CR', `Bearer ${SECRET}\rX`],
+    ['NUL', `Bearer ${SECRET}\0`],
+    ['another control character', `Bearer ${SECRET}\u0001`],
+    ['DEL', `Bearer ${SECRET}\u007f`],
+    ['a character undici cannot send', `Bearer ${SECRET} ✓`],
+  ])('rejects %s in the value, naming the header but not the value', (_case, value) => {
+    const err = failure([`Authorization: ${value}`]);
+    expect(err.message).toMatch(/^-H\/--header "Authorization": the value contains/);
+    expect(err.message).not.toContain(SECRET);
+  });
+});
+
+describe('hasHeader', () => {
+  it('finds a header whatever the case of either name', () => {
+    const headers: Array<[string, string]> = [['Content-Type', 'text/plain']];
+    expect(hasHeader(headers, 'content-type')).toBe(true);
+    expect(hasHeader(headers, 'CONTENT-TYPE')).toBe(true);
+    expect(hasHeader(headers, 'content-length')).toBe(false);
+    expect(hasHeader([], 'content-type')).toBe(false);
+  });
+});
