@@ -63,6 +63,8 @@ export interface ConfigInput {
   readStdin: () => Promise<Buffer>;
 }
 
+// oclif leaves a boolean flag that has no default undefined when it is not given, whatever RunFlags says:
+// `=== true` keeps the spec plain booleans (it travels as JSON to workers).
 export async function toRunConfig({ verb, flags, push, args, readStdin }: ConfigInput): Promise<RunConfig> {
   const sources = hostSources(args, flags['hosts-file']);
   const method = (flags.method ?? DEFAULT_METHOD[verb]).toUpperCase();
@@ -86,10 +88,10 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     expect: flags.expect,
     retries: flags.retries,
     idempotencyKeyPrefix: verb === 'push' && push?.['idempotency-key'] !== false ? runId : null,
-    captureBody: flags.body,
+    captureBody: flags.body === true,
     maxBodyBytes: parseSize('max-body', flags['max-body']),
-    includeHeaders: flags['include-headers'],
-    insecure: flags.insecure,
+    includeHeaders: flags['include-headers'] === true,
+    insecure: flags.insecure === true,
   };
   return {
     sources,
@@ -99,9 +101,9 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     outputFile: flags.output ?? null,
     format: flags.format as OutputFormat,
     summaryFile: flags.summary ?? null,
-    quiet: flags.quiet,
+    quiet: flags.quiet === true,
     progress: flags.progress,
-    dryRun: flags['dry-run'],
+    dryRun: flags['dry-run'] === true,
     gearman:
       flags.gearman === undefined
         ? null

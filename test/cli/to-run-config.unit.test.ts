@@ -1,0 +1,325 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runFlags } from '../../src/cli/run-flags.js';
+import { toRunConfig, type ConfigInput, type PushFlags, type RunFlags } from '../../src/cli/to-run-config.js';
+import { UsageError } from '../../src/cli/usage-error.js';
+
+/** oclif leaves a boolean flag without a default undefined when it is not given, whatever RunFlags says. */
+const UNSET = undefined as unknown as boolean;
+
+/** The flags oclif hands over when only `overrides` were given: the defaults of src/cli/run-flags.ts. */
+function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
+  return {
+    'hosts-file': undefined,
+    url: 'http://{host}/',
+    method: undefined,
+    header: undefined,
+    timeout: '10s',
+    'connect-timeout': '5s',
+    expect: '2xx',
+    concurrency: 100,
+    retries: 0,
+    body: UNSET,
+    'max-body': '1MiB',
+    'include-headers': UNSET,
+    insecure: UNSET,
+    output: undefined,
+    format: 'auto',
+    summary: undefined,
+    quiet: UNSET,
+    progress: UNSET,
+    'dry-run': UNSET,
+    'run-id': undefined,
+    gearman: undefined,
+    function: 'fanout.http',
+    'batch-size': 250,
+    'local-workers': 0,
+    'server-timeout': '10s',
+    'stall-timeout': '60s',
+    json: undefined, // oclif's global --json, which these commands do not enable
+    ...overrides,
+  };
+}
+
+const noStdin = (): Promise<Buffer> => Promise.reject(new Error('stdin must not be read'));
+
+function input(overrides: Partial<ConfigInput> = {}): ConfigInput {
+  return { verb: 'pull', flags: makeFlags(), args: ['web01'], readStdin: noStdin, ...overrides };
+}
+
+function push(data: string | undefined, idempotencyKey = true): PushFlags {
+  return { data, 'idempotency-key': idempotencyKey };
+}
+
+describe('makeFlags (test factory)', () => {
+  it('uses the defaults declared in run-flags.ts', () => {
+    const flags = makeFlags();
+    for (const [name, flag] of Object.entries(runFlags)) {
+      if ('default' in flag && flag.default !== undefined) expect(flags[name as keyof RunFlags], name).toEqual(flag.default);
+    }
+  });
+});
+
+describe('toRunConfig', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fanout-to-run-config-'));
+  });
+
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('builds a pull run from the defaults', async () => {
+    const config = await toRunConfig(input({ flags: makeFlags({ 'run-id': 'r1' }) }));
+    expect(config).toEqual({
+      sources: [{ kind: 'args', entries: ['web01'] }],
+      spec: {
+        method: 'GET',
+        url: 'http://{host}/',
+        headers: [],
+        bodyBase64: null,
+        timeoutMs: 10_000,
+        connectTimeoutMs: 5000,
+        expect: '2xx',
+        retries: 0,
+        idempotencyKeyPrefix: null,
+        captureBody: false,
+        maxBodyBytes: 1_048_576,
+        includeHeaders: false,
+        insecure: false,
+      },
+      concurrency: 100,
+      runId: 'r1',
+      outputFile: null,
+      format: 'auto',
+      summaryFile: null,
+      quiet: false,
+      progress: undefined,
+      dryRun: false,
+      gearman: null,
+    });
+  });
+
+  it.each([
+    ['pull', undefined, 'GET'],
+    ['push', undefined, 'POST'],
+    ['push', 'put', 'PUT'],
+    ['pull', 'HEAD', 'HEAD'],
+    ['pull', 'PROPFIND', 'PROPFIND'],
+  ] as const)('%s with -X %s sends %s', async (verb, method, expected) => {
+    const config = await toRunConfig(input({ verb, flags: makeFlags(method === undefined ? {} : { method }) }));
+    expect(config.spec.method).toBe(expected);
+  });
+
+  it.each(['GE T', 'GET/1', '', '1GET'])('rejects -X %j naming the flag', async (method) => {
+    await expect(toRunConfig(input({ flags: makeFlags({ method }) }))).rejects.toThrow(
+      new UsageError(`-X/--method: invalid method "${method}"`),
+    );
+  });
+
+  it('collects hosts from arguments, files and stdin in that order', async () => {
+    const config = await toRunConfig(input({ args: ['a', 'b'], flags: makeFlags({ 'hosts-file': ['hosts.txt', '-'] }) }));
+    expect(config.sources).toEqual([
+      { kind: 'args', entries: ['a', 'b'] },
+      { kind: 'file', path: 'hosts.txt' },
+      { kind: 'stdin' },
+    ]);
+  });
+
+  it('refuses a run without hosts', async () => {
+    await expect(toRunConfig(input({ args: [] }))).rejects.toThrow(UsageError);
+  });
+
+  describe('-d/--data', () => {
+    it('sends a JSON string as application/json', async () => {
+      const config = await toRunConfig(input({ verb: 'push', push: push('{"purge":true}') }));
+      expect(config.spec.headers).toEqual([['content-type', 'application/json']]);
+      expect(Buffer.from(config.spec.bodyBase64!, 'base64').toString()).toBe('{"purge":true}');
+    });
+
+    it('keeps a Content-Type the user gave, in any case, and adds none', async () => {
+      const flags = makeFlags({ header: ['CONTENT-TYPE: application/vnd.x+json'] });
+      const config = await toRunConfig(input({ verb: 'push', flags, push: push('{"a":1}') }));
+      expect(config.spec.headers).toEqual([['CONTENT-TYPE', 'application/vnd.x+json']]);
+    });
+
+    it.each(['purge=all', '{not json', ''])('adds no Content-Type to the non-JSON body %j', async (data) => {
+      const config = await toRunConfig(input({ verb: 'push', push: push(data) }));
+      expect(config.spec.headers).toEqual([]);
+      expect(Buffer.from(config.spec.bodyBase64!, 'base64').toString()).toBe(data);
+    });
+
+    it('reads @FILE as bytes', async () => {
+      const file = path.join(dir, 'payload.bin');
+      const bytes = Buffer.from([0x00, 0xff, 0x80, 0x0a]);
+      await fs.writeFile(file, bytes);
+      const config = await toRunConfig(input({ verb: 'push', push: push(`@${file}`) }));
+      expect(Buffer.from(config.spec.bodyBase64!, 'base64')).toEqual(bytes);
+      expect(config.spec.headers).toEqual([]);
+    });
+
+    it('treats a JSON @FILE like a JSON string', async () => {
+      const file = path.join(dir, 'config.json');
+      await fs.writeFile(file, '{\n  "ttl": 30\n}\n');
+      const config = await toRunConfig(input({ verb: 'push', push: push(`@${file}`) }));
+      expect(config.spec.headers).toEqual([['content-type', 'application/json']]);
+    });
+
+    it('reports a missing @FILE as a usage error naming the path', async () => {
+      const missing = path.join(dir, 'nope.json');
+      const result = toRunConfig(input({ verb: 'push', push: push(`@${missing}`) }));
+      await expect(result).rejects.toThrow(UsageError);
+      await expect(result).rejects.toThrow(`-d/--data: cannot read ${missing}: ENOENT`);
+    });
+
+    it('reads @- from stdin', async () => {
+      const readStdin = vi.fn(() => Promise.resolve(Buffer.from('[1,2]')));
+      const config = await toRunConfig(input({ verb: 'push', push: push('@-'), readStdin }));
+      expect(readStdin).toHaveBeenCalledOnce();
+      expect(Buffer.from(config.spec.bodyBase64!, 'base64').toString()).toBe('[1,2]');
+      expect(config.spec.headers).toEqual([['content-type', 'application/json']]);
+    });
+
+    it('refuses @- when -f - also wants stdin, without reading it', async () => {
+      const readStdin = vi.fn(noStdin);
+      const flags = makeFlags({ 'hosts-file': ['-'] });
+      const result = toRunConfig(input({ verb: 'push', flags, push: push('@-'), readStdin, args: [] }));
+      await expect(result).rejects.toThrow(new UsageError('-d @- and -f - both want stdin: give one of them a file'));
+      expect(readStdin).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('Idempotency-Key', () => {
+    it('is prefixed with the run id for a push', async () => {
+      const config = await toRunConfig(input({ verb: 'push', flags: makeFlags({ 'run-id': 'nightly.42' }), push: push('x') }));
+      expect(config.spec.idempotencyKeyPrefix).toBe('nightly.42');
+    });
+
+    it('is prefixed with the generated run id for a push without --run-id', async () => {
+      const config = await toRunConfig(input({ verb: 'push', push: push(undefined) }));
+      expect(config.runId).toMatch(/^[A-Za-z0-9_-]{8}$/);
+      expect(config.spec.idempotencyKeyPrefix).toBe(config.runId);
+    });
+
+    it('is off for a push with --no-idempotency-key', async () => {
+      const config = await toRunConfig(input({ verb: 'push', push: push('x', false) }));
+      expect(config.spec.idempotencyKeyPrefix).toBeNull();
+    });
+
+    it('is off for a pull', async () => {
+      const config = await toRunConfig(input({ verb: 'pull', flags: makeFlags({ 'run-id': 'r1' }) }));
+      expect(config.spec.idempotencyKeyPrefix).toBeNull();
+    });
+  });
+
+  it('gives each run a fresh id', async () => {
+    const a = await toRunConfig(input());
+    const b = await toRunConfig(input());
+    expect(a.runId).not.toBe(b.runId);
+  });
+
+  it.each(['', 'has space', 'a/b', 'x'.repeat(41), 'ünicode'])('rejects --run-id %j naming the flag', async (runId) => {
+    await expect(toRunConfig(input({ flags: makeFlags({ 'run-id': runId }) }))).rejects.toThrow(`--run-id: "${runId}" must be`);
+  });
+
+  it('accepts a 40-character --run-id', async () => {
+    const runId = 'A-z_0.9'.padEnd(40, 'x');
+    expect((await toRunConfig(input({ flags: makeFlags({ 'run-id': runId }) }))).runId).toBe(runId);
+  });
+
+  it('caps the connect timeout at the whole timeout', async () => {
+    const capped = await toRunConfig(input({ flags: makeFlags({ timeout: '2s', 'connect-timeout': '5s' }) }));
+    expect([capped.spec.timeoutMs, capped.spec.connectTimeoutMs]).toEqual([2000, 2000]);
+    const below = await toRunConfig(input({ flags: makeFlags({ timeout: '2s', 'connect-timeout': '300ms' }) }));
+    expect([below.spec.timeoutMs, below.spec.connectTimeoutMs]).toEqual([2000, 300]);
+  });
+
+  it.each([
+    [{ timeout: 'soon' }, '--timeout: invalid duration "soon"'],
+    [{ 'connect-timeout': '0' }, '--connect-timeout: invalid duration "0"'],
+    [{ 'max-body': 'lots' }, '--max-body: invalid size "lots"'],
+    [{ header: ['Accept: */*', 'broken'] }, '-H/--header #2'],
+  ] satisfies Array<[Partial<RunFlags>, string]>)('rejects bad flag values naming the flag: %j', async (flags, message) => {
+    const result = toRunConfig(input({ flags: makeFlags(flags) }));
+    await expect(result).rejects.toThrow(UsageError);
+    await expect(result).rejects.toThrow(message);
+  });
+
+  it('passes request and output flags through', async () => {
+    const config = await toRunConfig(
+      input({
+        flags: makeFlags({
+          url: 'https://{host}:8443/status',
+          header: ['Accept: application/json'],
+          expect: '200,3xx',
+          retries: 2,
+          body: true,
+          'max-body': '64k',
+          'include-headers': true,
+          insecure: true,
+          concurrency: 7,
+          output: 'out.ndjson',
+          format: 'text',
+          summary: 'summary.json',
+          quiet: true,
+          progress: false,
+          'dry-run': true,
+        }),
+      }),
+    );
+    expect(config.spec).toMatchObject({
+      url: 'https://{host}:8443/status',
+      headers: [['Accept', 'application/json']],
+      expect: '200,3xx',
+      retries: 2,
+      captureBody: true,
+      maxBodyBytes: 65_536,
+      includeHeaders: true,
+      insecure: true,
+    });
+    expect(config).toMatchObject({
+      concurrency: 7,
+      outputFile: 'out.ndjson',
+      format: 'text',
+      summaryFile: 'summary.json',
+      quiet: true,
+      progress: false,
+      dryRun: true,
+    });
+  });
+
+  describe('gearman options', () => {
+    it('are null without --gearman, even with gearman-only flags set', async () => {
+      const config = await toRunConfig(input({ flags: makeFlags({ 'batch-size': 10, 'server-timeout': 'never' }) }));
+      expect(config.gearman).toBeNull();
+    });
+
+    it('are built with --gearman', async () => {
+      const flags = makeFlags({
+        gearman: '127.0.0.1:4730,127.0.0.2:4730',
+        function: 'fleet.http',
+        'batch-size': 50,
+        'local-workers': 2,
+        'server-timeout': '3s',
+        'stall-timeout': '2m',
+      });
+      expect((await toRunConfig(input({ flags }))).gearman).toEqual({
+        servers: '127.0.0.1:4730,127.0.0.2:4730',
+        functionName: 'fleet.http',
+        batchSize: 50,
+        localWorkers: 2,
+        serverTimeoutMs: 3000,
+        stallTimeoutMs: 120_000,
+      });
+    });
+
+    it('reject a bad --stall-timeout naming the flag', async () => {
+      const flags = makeFlags({ gearman: '127.0.0.1:4730', 'stall-timeout': '-1' });
+      await expect(toRunConfig(input({ flags }))).rejects.toThrow('--stall-timeout: invalid duration "-1"');
+    });
+  });
+});
