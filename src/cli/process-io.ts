@@ -21,3 +21,13 @@ export function processIo(): RunIo {
 export async function readStdin(): Promise<Buffer> {
   return Buffer.from(await text(process.stdin), 'utf8');
 }
+
+/**
+ * undici and Node's streams build an Error on the normal close of every connection (undici's
+ * InformationalError('reset'), then stream destroy() reads its .stack): with V8's default 10 frames that
+ * is ~10% of a run's CPU. fanout reports failures by code and message, never by stack, so runs capture
+ * none unless FANOUT_DEBUG is set.
+ */
+export function skipErrorStacks(env: NodeJS.ProcessEnv = process.env): void {
+  if (!env.FANOUT_DEBUG) Error.stackTraceLimit = 0;
+}

@@ -106,7 +106,7 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
       process.exit(EXIT.interrupted);
     }
   });
-  const backend = config.gearman !== null && io.createGearmanBackend ? io.createGearmanBackend(config) : createLocalBackend({ resolver: io.resolver });
+  const backend = chooseBackend(config, io);
   let sinkError: Error | null = null;
   try {
     for await (const chunk of backend.run(config.spec, plan, { concurrency: config.concurrency, signal: stop.signal })) {
@@ -146,6 +146,11 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
   if (failures.length > 0) return EXIT.runFailure;
   if (interrupted) return EXIT.interrupted;
   return final.failed > 0 ? EXIT.someFailed : EXIT.ok;
+}
+
+function chooseBackend(config: RunConfig, io: RunIo): Backend {
+  if (config.gearman !== null && io.createGearmanBackend) return io.createGearmanBackend(config);
+  return createLocalBackend({ resolver: io.resolver });
 }
 
 async function writeSummary(path: string, summary: Summary): Promise<string | null> {

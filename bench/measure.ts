@@ -1,0 +1,47 @@
+// Runs one command and measures it as a user would feel it: wall time, and the CPU of the process and
+// every child it waited for (bash's `times`, so no extra package is needed).
+import { spawn } from 'node:child_process';
+
+export interface Measurement {
+  wallMs: number;
+  cpuMs: number;
+  exitCode: number;
+}
+
+const TIMES_LINE = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s/g;
+
+function seconds(min: string | undefined, sec: string | undefined): number {
+  return Number(min ?? 0) * 60 + Number(sec ?? 0);
+}
+
+/** `cmd` is a shell command line; its stdout goes to /dev/null unless redirected inside `cmd`. */
+export function measure(cmd: string, env: NodeJS.ProcessEnv = {}): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('bash', ['-c', `{ ${cmd}; } >/dev/null; rc=$?; times >&2; exit $rc`], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = performance.now() - started;
+      // `times` prints two lines: the shell's own user/sys, then its children's.
+      const lines = [...stderr.matchAll(TIMES_LINE)];
+      const children = lines[lines.length - 1];
+      if (!children) {
+        reject(new Error(`no CPU times for: ${cmd}\n${stderr.slice(-2000)}`));
+        return;
+      }
+      const cpuMs = (seconds(children[1], children[2]) + seconds(children[3], children[4])) * 1000;
+      resolve({ wallMs, cpuMs, exitCode: code ?? -1 });
+    });
+  });
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
