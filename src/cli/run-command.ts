@@ -1,11 +1,27 @@
 // What pull and push do after oclif parsed the flags: build the RunConfig, run, map errors to exit codes.
 import type { ExitCode } from '../run/exit-codes.js';
-import { runFanout } from '../run/run-fanout.js';
+import { createGearmanBackend } from '../run/gearman-backend.js';
+import type { RunConfig } from '../run/run-config.js';
+import { runFanout, type RunIo } from '../run/run-fanout.js';
 import { processIo, readStdin, skipErrorStacks } from './process-io.js';
 import { reportUsageErrors } from './report-usage-errors.js';
 import { toRunConfig, type PushFlags, type RunFlags, type Verb } from './to-run-config.js';
 
+function withGearman(io: RunIo): RunIo {
+  return {
+    ...io,
+    createGearmanBackend: (config: RunConfig) => {
+      if (config.gearman === null) throw new Error('gearman backend without --gearman');
+      return createGearmanBackend({
+        ...config.gearman,
+        runId: config.runId,
+        log: config.quiet ? undefined : (line) => io.stderr.write(`fanout: ${line}\n`),
+      });
+    },
+  };
+}
+
 export function runCommand(verb: Verb, flags: RunFlags, args: readonly string[], push?: PushFlags): Promise<ExitCode> {
   skipErrorStacks();
-  return reportUsageErrors(async () => runFanout(await toRunConfig({ verb, flags, push, args, readStdin }), processIo()));
+  return reportUsageErrors(async () => runFanout(await toRunConfig({ verb, flags, push, args, readStdin }), withGearman(processIo())));
 }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Interfaces } from '@oclif/core';
+import { parseServerList } from '../gearman/server-address.js';
 import type { HostSource } from '../hosts/host-source.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import type { OutputFormat, RunConfig } from '../run/run-config.js';
@@ -22,6 +23,15 @@ export interface PushFlags {
 const DEFAULT_METHOD: Record<Verb, string> = { pull: 'GET', push: 'POST' };
 const METHOD = /^[A-Z][A-Z-]*$/;
 const RUN_ID = /^[A-Za-z0-9._-]{1,40}$/;
+
+function checkServers(servers: string): string {
+  try {
+    parseServerList(servers);
+    return servers;
+  } catch (err) {
+    throw new UsageError(`--gearman: ${(err as Error).message}`);
+  }
+}
 
 export function hostSources(args: readonly string[], files: readonly string[] | undefined): HostSource[] {
   const sources: HostSource[] = [];
@@ -105,10 +115,10 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     progress: flags.progress,
     dryRun: flags['dry-run'] === true,
     gearman:
-      flags.gearman === undefined
+      flags.gearman === undefined || flags.gearman === ''
         ? null
         : {
-            servers: flags.gearman,
+            servers: checkServers(flags.gearman),
             functionName: flags.function,
             batchSize: flags['batch-size'],
             localWorkers: flags['local-workers'],
