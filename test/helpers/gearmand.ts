@@ -62,6 +62,7 @@ export async function startGearmand(options: GearmandOptions = {}): Promise<Gear
         `or set FANOUT_GEARMAND to the gearmand binary`,
     );
   }
+  if (options.port !== undefined) await assertPortFree(options.port);
   installExitHook();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fanout-gearmand-'));
   const logFile = path.join(dir, 'gearmand.log');
@@ -102,7 +103,9 @@ export async function startGearmand(options: GearmandOptions = {}): Promise<Gear
     const error = await Promise.race([spawnError, delay(POLL_MS).then(() => undefined)]);
     if (error !== undefined) return fail(`could not start: ${error.message}`);
     if (hasExited) return fail(`exited during start-up with code ${child.exitCode ?? child.signalCode}`);
-    if (Date.now() > deadline) return fail('did not listen in time');
+    if (Date.now() > deadline) {
+      return fail('did not listen in time (gearmand keeps retrying bind() without logging it at INFO when the port is taken)');
+    }
     port = await listeningPort(child.pid as number);
   }
   if (options.port !== undefined && port !== options.port) return fail(`listens on ${port}, not ${options.port}`);
@@ -153,6 +156,17 @@ async function listeningPort(pid: number): Promise<number | undefined> {
     }
   }
   return undefined;
+}
+
+/** gearmand would retry bind() for minutes on a taken port; say so at once instead. */
+async function assertPortFree(port: number): Promise<void> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(`cannot start gearmand on ${HOST}:${port}: the port is in use (${error.code ?? error.message})`)),
+    );
+    probe.listen({ host: HOST, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 function accepts(port: number): Promise<boolean> {
