@@ -1,6 +1,7 @@
 // What pull and push do after oclif parsed the flags: build the RunConfig, run, map errors to exit codes.
 import type { ExitCode } from '../run/exit-codes.js';
 import { createGearmanBackend } from '../run/gearman-backend.js';
+import { localWorkerStarter } from '../run/local-workers.js';
 import type { RunConfig } from '../run/run-config.js';
 import { runFanout, type RunIo } from '../run/run-fanout.js';
 import { processIo, readStdin, skipErrorStacks } from './process-io.js';
@@ -15,6 +16,7 @@ function withGearman(io: RunIo): RunIo {
       return createGearmanBackend({
         ...config.gearman,
         runId: config.runId,
+        startLocalWorkers: localWorkerStarter(config.gearman.functionName, config.concurrency),
         log: config.quiet ? undefined : (line) => io.stderr.write(`fanout: ${line}\n`),
       });
     },

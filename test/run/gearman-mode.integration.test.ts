@@ -1,0 +1,237 @@
+// Gearman mode against real gearmand processes, real fanout workers and a real loopback fleet.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
+import { fetchWorkers } from '../../src/gearman/admin-client.js';
+import { parseServerAddress, type ServerAddress } from '../../src/gearman/server-address.js';
+import { FanoutWorker } from '../../src/gearman/worker.js';
+import { DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
+import type { HostResult } from '../../src/report/host-result.js';
+import type { Summary } from '../../src/report/summary.js';
+import { createGearmanBackend } from '../../src/run/gearman-backend.js';
+import type { RunConfig } from '../../src/run/run-config.js';
+import { runFanout, type RunIo } from '../../src/run/run-fanout.js';
+import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
+import { BIN, parseNdjson } from '../helpers/run-cli.js';
+import { schemaViolations } from '../helpers/schemas.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((c) => c().catch(() => undefined)));
+});
+
+const FAST_BACKOFF = { minDelayMs: 20, maxDelayMs: 200 };
+
+interface Run {
+  code: number;
+  records: HostResult[];
+  stderr: string;
+  summary: Summary;
+}
+
+function baseConfig(hosts: readonly string[], overrides: Partial<RunConfig> = {}): RunConfig {
+  return {
+    sources: [{ kind: 'args', entries: hosts }],
+    spec: { ...DEFAULT_SPEC, timeoutMs: 1500, connectTimeoutMs: 1000 },
+    concurrency: 100,
+    runId: 'gm',
+    outputFile: null,
+    format: 'ndjson',
+    summaryFile: null,
+    quiet: false,
+    progress: false,
+    dryRun: false,
+    gearman: null,
+    ...overrides,
+  };
+}
+
+function gearmanOptions(servers: string, overrides: Partial<NonNullable<RunConfig['gearman']>> = {}): NonNullable<RunConfig['gearman']> {
+  return { servers, functionName: 'fanout.http', batchSize: 100, localWorkers: 0, serverTimeoutMs: 3000, stallTimeoutMs: 10_000, ...overrides };
+}
+
+/** Runs in this process, as the pull command does, and collects what a user would see. */
+async function run(config: RunConfig, during?: (records: () => number) => void): Promise<Run> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    during?.(() => stdout.split('\n').length - 1);
+  });
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  const summaryFile = `/tmp/fanout-gm-summary-${process.pid}-${Math.random().toString(36).slice(2)}.json`;
+  const io: RunIo = {
+    stdout: out,
+    stderr: err,
+    env: {},
+    onInterrupt: () => () => undefined,
+    createGearmanBackend: (c) => createGearmanBackend({ ...c.gearman!, runId: c.runId, backoff: FAST_BACKOFF, log: (line) => (stderr += `${line}\n`) }),
+  };
+  const code = await runFanout({ ...config, summaryFile }, io);
+  const { readFile, rm } = await import('node:fs/promises');
+  const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as Summary;
+  await rm(summaryFile, { force: true });
+  return { code, records: parseNdjson<HostResult>(stdout), stderr, summary };
+}
+
+function startWorkers(servers: ServerAddress[], count: number, concurrency = 100): FanoutWorker[] {
+  const workers = Array.from({ length: count }, (_, i) => new FanoutWorker({ servers, concurrency, id: `w${i + 1}`, backoff: FAST_BACKOFF }));
+  for (const w of workers) w.start();
+  cleanups.push(() => Promise.all(workers.map((w) => w.kill())));
+  return workers;
+}
+
+async function gearmand(): Promise<Gearmand> {
+  const g = await startGearmand();
+  cleanups.push(() => g.stop());
+  return g;
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function byHost(records: readonly HostResult[]): Map<string, HostResult> {
+  return new Map(records.map((r) => [r.host, r]));
+}
+
+function comparable(record: HostResult): Omit<HostResult, 'durationMs' | 'worker'> {
+  const { durationMs: _d, worker: _w, ...rest } = record;
+  return rest;
+}
+
+describe('gearman mode', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await startFleet({ hosts: 2000, latencyMs: 5, faults: { '500': 0.02, refused: 0.01, hang: 0.005 }, record: true });
+  });
+  afterAll(() => fleet.close());
+
+  it('2,000 hosts through 2 workers in batches of 100: the same records, summary and exit code as local mode', async () => {
+    const g = await gearmand();
+    startWorkers([parseServerAddress(g.address)], 2);
+    const local = await run(baseConfig(fleet.hosts, { concurrency: 200 }));
+    const remote = await run(baseConfig(fleet.hosts, { concurrency: 200, gearman: gearmanOptions(g.address) }));
+
+    expect(remote.records).toHaveLength(2000);
+    expect(schemaViolations(remote.records)).toEqual([]);
+    expect(new Set(remote.records.map((r) => r.host)).size).toBe(2000);
+    const localByHost = byHost(local.records);
+    for (const record of remote.records) expect(comparable(record)).toEqual(comparable(localByHost.get(record.host)!));
+    expect(new Set(remote.records.map((r) => r.worker))).toEqual(new Set(['w1', 'w2']));
+    expect(remote.code).toBe(local.code);
+    expect(remote.code).toBe(1);
+    for (const key of ['hosts', 'ok', 'failed', 'byCode', 'byStatus', 'failedHosts'] as const) {
+      expect(remote.summary[key]).toEqual(local.summary[key]);
+    }
+  });
+
+  it('ends with a clear message and exit 3 when no worker serves the function, every host with a record', async () => {
+    const g = await gearmand();
+    const started = performance.now();
+    const result = await run(baseConfig(fleet.hosts.slice(0, 30), { gearman: gearmanOptions(g.address, { stallTimeoutMs: 1000 }) }));
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(result.code).toBe(3);
+    expect(result.records).toHaveLength(30);
+    expect(result.records.every((r) => r.code === 'job_lost')).toBe(true);
+    expect(result.stderr).toContain(`no worker registered for function "fanout.http" on ${g.address}`);
+    expect(result.stderr).toContain('fanout worker --gearman');
+  });
+
+  it('resubmits the unfinished hosts to the other server when one gearmand dies mid-run', async () => {
+    const [a, b] = [await gearmand(), await gearmand()];
+    const servers = [a.address, b.address].map(parseServerAddress);
+    startWorkers(servers, 2, 50);
+    const slow = await startFleet({ hosts: 400, latencyMs: 80 });
+    cleanups.push(() => slow.close());
+    let killed = false;
+    const result = await run(
+      baseConfig(slow.hosts, { concurrency: 25, gearman: gearmanOptions(`${a.address},${b.address}`, { batchSize: 25 }) }),
+      (count) => {
+        if (!killed && count() >= 60) {
+          killed = true;
+          a.kill('SIGKILL');
+        }
+      },
+    );
+    expect(killed).toBe(true);
+    expect(result.records).toHaveLength(400);
+    expect(new Set(result.records.map((r) => r.host)).size).toBe(400);
+    expect(result.records.filter((r) => !r.ok)).toEqual([]);
+    expect(result.code).toBe(0);
+  });
+
+  it('records the unfinished hosts as job_lost and exits 3 when the only gearmand dies; nothing else is lost', async () => {
+    const g = await gearmand();
+    startWorkers([parseServerAddress(g.address)], 1, 20);
+    const slow = await startFleet({ hosts: 300, latencyMs: 80 });
+    cleanups.push(() => slow.close());
+    let killed = false;
+    const result = await run(
+      baseConfig(slow.hosts, { concurrency: 20, gearman: gearmanOptions(g.address, { batchSize: 20, serverTimeoutMs: 500 }) }),
+      (count) => {
+        if (!killed && count() >= 40) {
+          killed = true;
+          g.kill('SIGKILL');
+        }
+      },
+    );
+    expect(result.code).toBe(3);
+    expect(result.records).toHaveLength(300);
+    expect(new Set(result.records.map((r) => r.host)).size).toBe(300);
+    const codes = new Set(result.records.map((r) => r.code));
+    expect([...codes].sort()).toEqual(['job_lost', 'ok']);
+    expect(result.records.filter((r) => r.ok).length).toBeGreaterThanOrEqual(40);
+    expect(result.stderr).toContain('no job server reachable');
+  });
+});
+
+describe('a worker killed with SIGKILL mid-push', () => {
+  it('still yields exactly one record per host; a host pushed twice got the same Idempotency-Key both times', async () => {
+    const g = await gearmand();
+    const fleet = await startFleet({ hosts: 600, latencyMs: 60, record: true });
+    cleanups.push(() => fleet.close());
+    const children: ChildProcess[] = [];
+    for (const id of ['p1', 'p2']) {
+      const child = spawn(process.execPath, [BIN, 'worker', '--gearman', g.address, '-c', '40', '--id', id, '-q'], { stdio: 'ignore' });
+      children.push(child);
+      cleanups.push(async () => void child.kill('SIGKILL'));
+    }
+    await waitFor(async () => (await fetchWorkers(parseServerAddress(g.address))).filter((w) => w.functions.includes('fanout.http')).length === 2);
+    let killedAt = -1;
+    const result = await run(
+      baseConfig(fleet.hosts, {
+        spec: { ...DEFAULT_SPEC, method: 'POST', bodyBase64: Buffer.from('{"a":1}').toString('base64'), idempotencyKeyPrefix: 'push7' },
+        concurrency: 40,
+        gearman: gearmanOptions(g.address, { batchSize: 40 }),
+      }),
+      (count) => {
+        if (killedAt < 0 && count() >= 120) {
+          killedAt = count();
+          children[0]!.kill('SIGKILL');
+        }
+      },
+    );
+    expect(killedAt).toBeGreaterThan(0);
+    expect(killedAt).toBeLessThan(600);
+    expect(result.records).toHaveLength(600);
+    expect(new Set(result.records.map((r) => r.host)).size).toBe(600);
+    expect(result.records.filter((r) => !r.ok)).toEqual([]);
+    expect(result.code).toBe(0);
+    const stats = fleet.stats().hosts;
+    // The killed worker had requests in flight: gearmand gave its job to the other worker, which pushed again.
+    expect(fleet.hosts.filter((h) => (stats[h]?.keys?.length ?? 0) > 1).length).toBeGreaterThan(0);
+    for (const host of fleet.hosts) {
+      const keys = stats[host]?.keys ?? [];
+      expect(keys.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(keys)).toEqual(new Set([`push7-${host}`]));
+    }
+  });
+});
