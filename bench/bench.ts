@@ -1,6 +1,7 @@
 // `npm run bench`: fanout against the tools it replaces, on the bundled loopback fleet, in one run.
 // Scenario (issue #2): N hosts answering after L ms, concurrency C. Prints, per contender, the median wall
-// time and CPU per host, as ratios to the ideal ceil(N/C) × L and to `curl --parallel` measured alongside.
+// time and CPU per host, as ratios to the ideal ceil(N/C) × L, to `curl --parallel` and to fanout's local
+// mode measured alongside (gearman mode: gearmand and 2 `fanout worker` processes, their CPU included).
 // Contenders run interleaved (A B C, A B C, …) after a warm-up so that drift hits all alike.
 //
 //   npm run bench                                  # N=2000 L=50 C=200, 3 runs each
@@ -48,7 +49,7 @@ try {
   process.stderr.write(`bench: N=${N} hosts, latency ${L} ms, concurrency ${C}, ${RUNS} runs + 1 warm-up; ${contenders.map((c) => c.name).join(', ')}\n`);
   for (let run = 0; run <= RUNS; run++) {
     for (const contender of contenders) {
-      const m = await measure(contender.command);
+      const m = await measure(contender.command, contender.helperPids);
       const lines = contender.output ? await countLines(contender.output) : N;
       if (lines !== N) throw new Error(`${contender.name}: ${lines} result lines for ${N} hosts`);
       if (run > 0) results.get(contender.name)!.push(m);
@@ -63,6 +64,8 @@ try {
 function printTable(contenders: readonly Contender[], results: Map<string, Measurement[]>): void {
   const ideal = Math.ceil(N / C) * L;
   const curl = results.get('curl-parallel');
+  const local = results.get('fanout-local');
+  const localWall = local ? median(local.map((m) => m.wallMs)) : NaN;
   const curlWall = curl ? median(curl.map((m) => m.wallMs)) : NaN;
   const curlCpu = curl ? median(curl.map((m) => m.cpuMs)) : NaN;
   const rows = contenders.map((c) => {
@@ -74,11 +77,12 @@ function printTable(contenders: readonly Contender[], results: Map<string, Measu
       `${(wall / 1000).toFixed(2)}`,
       `${(wall / ideal).toFixed(2)}×`,
       Number.isNaN(curlWall) ? '-' : `${(wall / curlWall).toFixed(2)}×`,
+      Number.isNaN(localWall) ? '-' : `${(wall / localWall).toFixed(2)}×`,
       `${(cpu / N).toFixed(3)}`,
       Number.isNaN(curlCpu) ? '-' : `${(cpu / curlCpu).toFixed(2)}×`,
     ];
   });
-  const head = ['contender', 'wall s (median)', '× ideal', '× curl wall', 'CPU ms/host', '× curl CPU'];
+  const head = ['contender', 'wall s (median)', '× ideal', '× curl wall', '× local wall', 'CPU ms/host', '× curl CPU'];
   const out = [
     `\nN=${N}, latency ${L} ms, C=${C}: ideal ceil(N/C)×L = ${(ideal / 1000).toFixed(2)} s; medians of ${RUNS} runs`,
     `| ${head.join(' | ')} |`,
