@@ -1,6 +1,6 @@
 // The undici dispatcher for a run: one shared Agent with keep-alive off, because each host gets one request
 // and idle sockets to thousands of origins would only cost file descriptors on both sides.
-import { Agent } from 'undici';
+import { Agent, buildConnector } from 'undici';
 import { systemResolver, type Resolver } from './resolver.js';
 
 export interface DispatcherOptions {
@@ -10,15 +10,14 @@ export interface DispatcherOptions {
 }
 
 export function createDispatcher(options: DispatcherOptions): Agent {
-  return new Agent({
-    connections: 1,
-    pipelining: 0,
-    connect: {
-      timeout: options.connectTimeoutMs,
-      lookup: options.resolver ?? systemResolver,
-      rejectUnauthorized: !options.insecure,
-    },
+  // One connector for the run: given options instead, undici builds a connector (and a TLS session
+  // cache) for every origin, i.e. for every host.
+  const connect = buildConnector({
+    timeout: options.connectTimeoutMs,
+    lookup: options.resolver ?? systemResolver,
+    rejectUnauthorized: !options.insecure,
   });
+  return new Agent({ connections: 1, pipelining: 0, connect });
 }
 
 /** Agents by connect options, for a worker whose jobs may ask for different connect timeouts. */
