@@ -48,7 +48,7 @@ export const DEFAULT_FUNCTION = 'fanout.http';
 export const DEFAULT_WORKER_CONCURRENCY = 100;
 export const DEFAULT_MAX_JOBS = 16;
 
-/** `info`: routine (connected, stopping); `warn`: something an operator may need to act on. */
+/** `info`: routine (connected, stopped); `warn`: something an operator may need to act on. */
 export type LogLevel = 'info' | 'warn';
 
 export interface FanoutWorkerOptions {
@@ -156,11 +156,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
 
   constructor(options: FanoutWorkerOptions) {
     super();
-    this.functionName = checkName('function name', options.functionName ?? DEFAULT_FUNCTION);
-    this.id = checkName('worker id', options.id ?? `${os.hostname()}/${process.pid}`);
-    this.concurrency = checkPositive('concurrency', options.concurrency ?? DEFAULT_WORKER_CONCURRENCY);
-    this.maxJobs = checkPositive('max jobs', options.maxJobs ?? DEFAULT_MAX_JOBS);
-    if (options.servers.length === 0) throw new WorkerOptionError('expected at least one job server');
+    ({ functionName: this.functionName, id: this.id, concurrency: this.concurrency, maxJobs: this.maxJobs } = checkWorkerOptions(options));
     this.#pool = new ServerPool(options.servers, options.backoff ? { backoff: options.backoff } : {});
     this.#dispatchers = new DispatcherPool(options.resolver);
     this.#limit = pLimit(this.concurrency);
@@ -182,9 +178,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
   /** Graceful: takes no new job, finishes and delivers the jobs in hand, then closes. */
   async stop(): Promise<void> {
     if (this.#phase === 'new' || this.#phase === 'running') {
-      const held = this.#jobs.size;
       this.#phase = 'stopping';
-      this.#log(`stopping: taking no new jobs${held > 0 ? `, finishing ${held} in hand` : ''}`, 'info');
       this.#maybeStopped();
     }
     await this.#stopped;
@@ -348,8 +342,9 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
   #grab(): void {
     if (this.#phase !== 'running') return;
     const links = [...this.#links.values()];
+    const start = this.#turn; // fixed for the pass: moving it inside the loop would skip connections
     for (let i = 0; i < links.length && this.#hasRoom(links); i++) {
-      const index = (this.#turn + i) % links.length;
+      const index = (start + i) % links.length;
       const link = links[index] as Link;
       if (link.state !== 'idle') continue;
       link.state = 'grabbing';
@@ -393,6 +388,17 @@ function toNdjson(records: readonly HostResult[]): string {
   let text = '';
   for (const record of records) text += `${JSON.stringify(record)}\n`;
   return text;
+}
+
+/** The options with their defaults; throws WorkerOptionError for one the worker cannot run with. */
+export function checkWorkerOptions(options: FanoutWorkerOptions): Required<Pick<FanoutWorkerOptions, 'functionName' | 'id' | 'concurrency' | 'maxJobs'>> {
+  if (options.servers.length === 0) throw new WorkerOptionError('expected at least one job server');
+  return {
+    functionName: checkName('function name', options.functionName ?? DEFAULT_FUNCTION),
+    id: checkName('worker id', options.id ?? `${os.hostname()}/${process.pid}`),
+    concurrency: checkPositive('concurrency', options.concurrency ?? DEFAULT_WORKER_CONCURRENCY),
+    maxJobs: checkPositive('max jobs', options.maxJobs ?? DEFAULT_MAX_JOBS),
+  };
 }
 
 function checkName(what: string, value: string): string {

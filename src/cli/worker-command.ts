@@ -1,0 +1,153 @@
+// What `fanout worker` does once oclif has parsed its flags: check them, then run one FanoutWorker in this
+// process, or (--processes N > 1) a Supervisor of N child processes each running `fanout worker`.
+// Signals: the first SIGTERM/SIGINT stops gracefully (exit 0 once the jobs in hand are delivered); a second
+// one quits at once (exit 130; a worker's unfinished jobs go back to gearmand). Logs for people go to stderr,
+// one line per notable event; stdout stays empty.
+import { ServerAddressError } from '../gearman/errors.js';
+import { parseServerList } from '../gearman/server-address.js';
+import type { ServerAddress } from '../gearman/server-address.js';
+import { Supervisor } from '../gearman/supervisor.js';
+import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../gearman/worker.js';
+import type { FanoutWorkerOptions, LogLevel } from '../gearman/worker.js';
+import { EXIT } from '../run/exit-codes.js';
+import type { ExitCode } from '../run/exit-codes.js';
+import { skipErrorStacks } from './process-io.js';
+import { reportUsageErrors } from './report-usage-errors.js';
+import { UsageError } from './usage-error.js';
+
+export interface WorkerFlags {
+  gearman: string;
+  function: string;
+  concurrency: number;
+  'max-jobs': number;
+  id?: string | undefined;
+  processes: number;
+  quiet: boolean;
+}
+
+type Log = (line: string, level: LogLevel) => void;
+
+export function runWorkerCommand(flags: WorkerFlags): Promise<ExitCode> {
+  skipErrorStacks();
+  return reportUsageErrors(async () => {
+    const options = workerOptions(flags);
+    // A supervised child names itself, so that N children logging to one stderr can be told apart.
+    const prefix = process.channel ? `fanout worker: [${process.pid}] ` : 'fanout worker: ';
+    const log: Log = (line, level) => {
+      if (level === 'warn' || !flags.quiet) process.stderr.write(`${prefix}${line}\n`);
+    };
+    return flags.processes > 1 ? supervise(flags, log) : serve(options, log);
+  });
+}
+
+function workerOptions(flags: WorkerFlags): FanoutWorkerOptions {
+  let servers: ServerAddress[];
+  try {
+    servers = parseServerList(flags.gearman);
+  } catch (error) {
+    if (error instanceof ServerAddressError) throw new UsageError(`--gearman: ${error.message}`);
+    throw error;
+  }
+  const options: FanoutWorkerOptions = {
+    servers,
+    functionName: flags.function,
+    concurrency: flags.concurrency,
+    maxJobs: flags['max-jobs'],
+    ...(flags.id === undefined ? {} : { id: flags.id }),
+  };
+  try {
+    checkWorkerOptions(options);
+  } catch (error) {
+    if (error instanceof WorkerOptionError) throw new UsageError(error.message);
+    throw error;
+  }
+  return options;
+}
+
+/**
+ * Calls `first` on the first SIGTERM/SIGINT (or when the supervisor of this process goes away) and `again`
+ * on any later signal, each with what happened; both resolve with the exit code. The handlers are removed
+ * once one has resolved.
+ */
+function untilSignalled(first: (event: string) => Promise<ExitCode>, again: (event: string) => Promise<ExitCode>): Promise<ExitCode> {
+  return new Promise((resolve) => {
+    let signals = 0;
+    const finish = (code: ExitCode): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      process.off('disconnect', onOrphaned);
+      resolve(code);
+    };
+    const onSignal = (event: string): void => {
+      void (++signals === 1 ? first(event) : again(event)).then(finish);
+    };
+    const onOrphaned = (): void => {
+      if (signals === 0) onSignal('the supervisor is gone');
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    if (process.channel) {
+      process.channel.unref(); // the channel only tells us that the supervisor is gone; it must not hold the process
+      process.once('disconnect', onOrphaned);
+    }
+  });
+}
+
+async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> {
+  const worker = new FanoutWorker({ ...options, log });
+  worker.start();
+  const servers = options.servers.map(({ host, port }) => `${host}:${port}`).join(', ');
+  log(`${worker.id} serving ${worker.functionName} from ${servers} (${worker.concurrency} requests, ${worker.maxJobs} jobs at most)`, 'info');
+  return untilSignalled(
+    async (event) => {
+      log(`${event}: taking no new jobs, finishing the ${worker.stats.held} in hand; a second signal quits at once`, 'info');
+      await worker.stop();
+      return EXIT.ok;
+    },
+    async (event) => {
+      log(`${event} again: quitting, ${worker.stats.held} job(s) in hand go back to gearmand`, 'warn');
+      void worker.kill();
+      return EXIT.interrupted;
+    },
+  );
+}
+
+async function supervise(flags: WorkerFlags, log: Log): Promise<ExitCode> {
+  const script = process.argv[1] ?? '';
+  const supervisor = new Supervisor({
+    processes: flags.processes,
+    command: process.execPath,
+    args: (slot) => [...process.execArgv, script, 'worker', ...childFlags(flags, slot)],
+    log,
+  });
+  supervisor.start();
+  log(`supervising ${flags.processes} worker processes`, 'info');
+  return untilSignalled(
+    async (event) => {
+      log(`${event}: stopping ${supervisor.pids().length} worker processes once their jobs are delivered`, 'info');
+      await supervisor.stop('SIGTERM');
+      return EXIT.ok;
+    },
+    async (event) => {
+      log(`${event} again: the worker processes quit at once`, 'warn');
+      void supervisor.stop('SIGTERM');
+      return EXIT.interrupted;
+    },
+  );
+}
+
+/** The child's flags: the same as ours without --processes; a given --id gets the slot number. */
+function childFlags(flags: WorkerFlags, slot: number): string[] {
+  return [
+    '--gearman',
+    flags.gearman,
+    '--function',
+    flags.function,
+    '--concurrency',
+    String(flags.concurrency),
+    '--max-jobs',
+    String(flags['max-jobs']),
+    ...(flags.id === undefined ? [] : ['--id', `${flags.id}/${slot + 1}`]),
+    ...(flags.quiet ? ['--quiet'] : []),
+  ];
+}

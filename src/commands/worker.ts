@@ -1,0 +1,39 @@
+import { Command, Flags } from '@oclif/core';
+import { runWorkerCommand } from '../cli/worker-command.js';
+import { DEFAULT_FUNCTION, DEFAULT_MAX_JOBS, DEFAULT_WORKER_CONCURRENCY } from '../gearman/worker.js';
+
+export default class Worker extends Command {
+  static override summary = 'Run a Gearman worker: take fanout jobs from gearmand job servers and stream their records back.';
+  static override description =
+    'Registers the function on every job server and keeps reconnecting to the ones that are down. ' +
+    'SIGTERM or Ctrl-C finishes the jobs in hand and exits 0; a second signal quits at once (130). Logs go to stderr.';
+  static override examples = [
+    '<%= config.bin %> worker --gearman 10.0.0.5:4730,10.0.0.6:4730 -c 200',
+    '<%= config.bin %> worker --gearman 127.0.0.1:4730 --processes 4',
+  ];
+  static override flags = {
+    gearman: Flags.string({
+      description: 'job servers HOST:PORT[,HOST:PORT...]; the worker connects to every one',
+      env: 'FANOUT_GEARMAN',
+      required: true,
+      helpValue: 'SERVERS',
+    }),
+    function: Flags.string({ description: 'gearman function to serve', default: DEFAULT_FUNCTION }),
+    concurrency: Flags.integer({
+      char: 'c',
+      description: 'requests in flight at most, across all jobs of this process',
+      default: DEFAULT_WORKER_CONCURRENCY,
+      min: 1,
+    }),
+    'max-jobs': Flags.integer({ description: 'jobs held at once at most', default: DEFAULT_MAX_JOBS, min: 1 }),
+    id: Flags.string({ description: 'worker id shown by gearadmin --workers and in each record (default HOSTNAME/PID)' }),
+    processes: Flags.integer({ description: 'run N worker processes under a supervisor that restarts them', default: 1, min: 1 }),
+    quiet: Flags.boolean({ char: 'q', description: 'log only problems, not routine events' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Worker);
+    const code = await runWorkerCommand(flags);
+    if (code !== 0) this.exit(code);
+  }
+}
