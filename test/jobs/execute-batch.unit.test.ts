@@ -1,0 +1,165 @@
+// The batch executor with a scripted dispatcher: its guarantees without sockets or timing.
+import type { Dispatcher } from 'undici';
+import { describe, expect, it } from 'vitest';
+import type { Target } from '../../src/hosts/target.js';
+import { executeBatch } from '../../src/jobs/execute-batch.js';
+import { DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
+import type { HostResult } from '../../src/report/host-result.js';
+
+interface Pending {
+  origin: string;
+  handler: Dispatcher.DispatchHandler;
+  controller: Dispatcher.DispatchController;
+}
+
+/** A dispatcher whose requests complete only when the test says so. */
+class ScriptedDispatcher {
+  readonly pending: Pending[] = [];
+  maxInFlight = 0;
+
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const entry: Pending = {
+      origin: String(options.origin),
+      handler,
+      controller: {
+        aborted: false,
+        paused: false,
+        reason: null,
+        abort: (reason: Error) => {
+          this.#remove(entry);
+          handler.onResponseError?.(entry.controller, reason);
+        },
+        pause: () => undefined,
+        resume: () => undefined,
+      },
+    };
+    this.pending.push(entry);
+    this.maxInFlight = Math.max(this.maxInFlight, this.pending.length);
+    handler.onRequestStart?.(entry.controller, {});
+    return true;
+  }
+
+  /** Answers the oldest pending request with `status`. */
+  answer(status = 200, body = '{"ok":true}'): void {
+    const entry = this.pending.shift();
+    if (!entry) throw new Error('nothing pending');
+    entry.handler.onResponseStart?.(entry.controller, status, { 'content-type': 'application/json' });
+    entry.handler.onResponseData?.(entry.controller, Buffer.from(body));
+    entry.handler.onResponseEnd?.(entry.controller, {});
+  }
+
+  refuse(): void {
+    const entry = this.pending.shift();
+    if (!entry) throw new Error('nothing pending');
+    entry.handler.onResponseError?.(entry.controller, Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+  }
+
+  #remove(entry: Pending): void {
+    const i = this.pending.indexOf(entry);
+    if (i !== -1) this.pending.splice(i, 1);
+  }
+}
+
+/** Targets that count how far the executor has read. */
+function countingTargets(n: number): { targets: AsyncIterable<Target>; pulled: () => number } {
+  let pulled = 0;
+  return {
+    pulled: () => pulled,
+    targets: (async function* () {
+      for (let i = 0; i < n; i++) {
+        pulled += 1;
+        yield { host: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}:80`, index: i };
+      }
+    })(),
+  };
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function drain(iterator: AsyncGenerator<HostResult[]>, into: HostResult[]): Promise<void> {
+  for await (const chunk of iterator) into.push(...chunk);
+}
+
+describe('executeBatch', () => {
+  it('reads the input only as slots free up, and yields one record per host', async () => {
+    const dispatcher = new ScriptedDispatcher();
+    const { targets, pulled } = countingTargets(1000);
+    const records: HostResult[] = [];
+    const done = drain(executeBatch(DEFAULT_SPEC, targets, { concurrency: 10, dispatcher: dispatcher as unknown as Dispatcher }), records);
+    for (let answered = 0; answered < 1000; answered++) {
+      await tick();
+      expect(pulled() - answered).toBeLessThanOrEqual(11); // in flight plus the one being read
+      dispatcher.answer();
+    }
+    await done;
+    expect(dispatcher.maxInFlight).toBe(10);
+    expect(records).toHaveLength(1000);
+    expect(new Set(records.map((r) => r.host)).size).toBe(1000);
+    expect(records.every((r) => r.ok && r.status === 200)).toBe(true);
+  });
+
+  it('on abort: in flight → aborted, never started → not_attempted, still one record per host', async () => {
+    const dispatcher = new ScriptedDispatcher();
+    const { targets } = countingTargets(50);
+    const stop = new AbortController();
+    const records: HostResult[] = [];
+    const done = drain(
+      executeBatch(DEFAULT_SPEC, targets, { concurrency: 5, dispatcher: dispatcher as unknown as Dispatcher, signal: stop.signal }),
+      records,
+    );
+    await tick();
+    dispatcher.answer();
+    dispatcher.answer();
+    await tick();
+    stop.abort();
+    await done;
+    expect(records).toHaveLength(50);
+    const count = (code: string) => records.filter((r) => r.code === code).length;
+    expect(count('ok')).toBe(2);
+    expect(count('aborted')).toBe(5);
+    expect(count('not_attempted')).toBe(43);
+    expect(records.filter((r) => r.code === 'not_attempted').every((r) => r.attempts === 0)).toBe(true);
+  });
+
+  it('retries a refused connect up to --retries, and counts the attempts', async () => {
+    const dispatcher = new ScriptedDispatcher();
+    const records: HostResult[] = [];
+    const done = drain(
+      executeBatch({ ...DEFAULT_SPEC, retries: 2 }, [{ host: '10.0.0.1:80', index: 0 }], { concurrency: 1, dispatcher: dispatcher as unknown as Dispatcher }),
+      records,
+    );
+    for (let attempt = 0; attempt < 3; attempt++) {
+      while (dispatcher.pending.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      dispatcher.refuse();
+    }
+    await done;
+    expect(records).toEqual([expect.objectContaining({ code: 'refused', attempts: 3, ok: false })]);
+  });
+
+  it('never retries a failure after the request left (a push must not be repeated)', async () => {
+    const dispatcher = new ScriptedDispatcher();
+    const records: HostResult[] = [];
+    const done = drain(
+      executeBatch({ ...DEFAULT_SPEC, retries: 3 }, [{ host: '10.0.0.1:80', index: 0 }], { concurrency: 1, dispatcher: dispatcher as unknown as Dispatcher }),
+      records,
+    );
+    await tick();
+    dispatcher.answer(503);
+    await done;
+    expect(records).toEqual([expect.objectContaining({ code: 'http_status', status: 503, attempts: 1 })]);
+  });
+
+  it('gives an entry that cannot make a URL an invalid_target record and goes on', async () => {
+    const dispatcher = new ScriptedDispatcher();
+    const records: HostResult[] = [];
+    const targets = [{ host: 'bad host', index: 0 }, { host: '10.0.0.2:80', index: 1 }];
+    const done = drain(executeBatch(DEFAULT_SPEC, targets, { concurrency: 2, dispatcher: dispatcher as unknown as Dispatcher }), records);
+    await tick();
+    dispatcher.answer();
+    await done;
+    expect(records.map((r) => [r.host, r.code])).toEqual([
+      ['bad host', 'invalid_target'],
+      ['10.0.0.2:80', 'ok'],
+    ]);
+  });
+});
