@@ -80,5 +80,6 @@ export function classifyError(err: unknown): Classified {
   const code = stringField(err, 'code');
   const text = err instanceof Error ? err.message : String(err);
   const mapped = code === undefined ? undefined : codeFor(err, code);
-  return { code: mapped ?? 'reset', message: code === undefined ? text : `${code}: ${text}` };
+  // Node errno messages already name their code (`connect ECONNREFUSED 10.0.0.1:80`); undici's do not.
+  return { code: mapped ?? 'reset', message: code === undefined || text.includes(code) ? text : `${code}: ${text}` };
 }

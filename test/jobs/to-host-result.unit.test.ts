@@ -65,7 +65,7 @@ describe('resultFromOutcome', () => {
       ok: false,
       code: 'refused',
       status: null,
-      error: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1',
+      error: 'connect ECONNREFUSED 127.0.0.1:1',
     });
   });
 
