@@ -18,16 +18,17 @@ export default class Worker extends Command {
       required: true,
       helpValue: 'SERVERS',
     }),
-    function: Flags.string({ description: 'gearman function to serve', default: DEFAULT_FUNCTION }),
+    function: Flags.string({ description: 'gearman function to serve', default: DEFAULT_FUNCTION, helpValue: 'NAME' }),
     concurrency: Flags.integer({
       char: 'c',
       description: 'requests in flight at most, across all jobs of this process',
       default: DEFAULT_WORKER_CONCURRENCY,
       min: 1,
+      helpValue: 'N',
     }),
-    'max-jobs': Flags.integer({ description: 'jobs held at once at most', default: DEFAULT_MAX_JOBS, min: 1 }),
-    id: Flags.string({ description: 'worker id shown by gearadmin --workers and in each record (default HOSTNAME/PID)' }),
-    processes: Flags.integer({ description: 'run N worker processes under a supervisor that restarts them', default: 1, min: 1 }),
+    'max-jobs': Flags.integer({ description: 'jobs held at once at most', default: DEFAULT_MAX_JOBS, min: 1, helpValue: 'N' }),
+    id: Flags.string({ description: 'worker id shown by gearadmin --workers and in each record (default HOSTNAME/PID)', helpValue: 'ID' }),
+    processes: Flags.integer({ description: 'run N worker processes under a supervisor that restarts them', default: 1, min: 1, helpValue: 'N' }),
     quiet: Flags.boolean({ char: 'q', description: 'log only problems, not routine events' }),
   };
 

@@ -13,9 +13,10 @@
 //   A connection is always grabbing, sleeping (PRE_SLEEP sent), or idle without room: when room comes
 //   back, every idle connection grabs again, since gearmand wakes only sleeping workers.
 // - Each job runs at min(its own concurrency, the worker's) so it never queues more requests than the
-//   worker could run. One WORK_DATA (NDJSON lines) + one WORK_STATUS per chunk of records, WORK_COMPLETE
-//   with {hosts, ok, failed} at the end, all over the connection that received the job; when the socket
-//   buffer is full the next chunk waits for it to drain.
+//   worker could run. One WORK_DATA (NDJSON lines; cut at whole records past 4 MiB) + one WORK_STATUS
+//   per chunk of records the executor yields, WORK_COMPLETE with {hosts, ok, failed} at the end, all over
+//   the connection that received the job; when the socket buffer is full the next packet waits for it to
+//   drain.
 // - A payload that does not decode gets WORK_EXCEPTION with the reason; the worker carries on.
 // - Disconnect: the jobs of that connection are aborted at once (their results can no longer be
 //   delivered; gearmand re-queues them, §5.2, or the server is gone with them, §5.9) and their slots freed.
@@ -47,6 +48,8 @@ import type { ServerAddress } from './server-address.js';
 export const DEFAULT_FUNCTION = 'fanout.http';
 export const DEFAULT_WORKER_CONCURRENCY = 100;
 export const DEFAULT_MAX_JOBS = 16;
+/** WORK_DATA bodies are cut at whole records beyond this many characters. */
+export const WORK_DATA_MAX_CHARS = 4 * 1024 * 1024;
 
 /** `info`: routine (connected, stopped); `warn`: something an operator may need to act on. */
 export type LogLevel = 'info' | 'warn';
@@ -108,8 +111,6 @@ export interface WorkerEvents {
   /** CAN_DO was sent on a new connection to this server. */
   registered: [server: string];
   'job-start': [job: JobInfo];
-  /** A job whose payload was refused with WORK_EXCEPTION; `reason` is the text sent. */
-  'job-rejected': [server: string, handle: string, reason: string];
   'job-end': [job: JobEnd];
 }
 
@@ -156,7 +157,11 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
 
   constructor(options: FanoutWorkerOptions) {
     super();
-    ({ functionName: this.functionName, id: this.id, concurrency: this.concurrency, maxJobs: this.maxJobs } = checkWorkerOptions(options));
+    const checked = checkWorkerOptions(options);
+    this.functionName = checked.functionName;
+    this.id = checked.id;
+    this.concurrency = checked.concurrency;
+    this.maxJobs = checked.maxJobs;
     this.#pool = new ServerPool(options.servers, options.backoff ? { backoff: options.backoff } : {});
     this.#dispatchers = new DispatcherPool(options.resolver);
     this.#limit = pLimit(this.concurrency);
@@ -269,7 +274,6 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
       this.#stats.rejected++;
       this.#send(link, PacketType.WORK_EXCEPTION, [handle, reason]);
       this.#log(`job ${handle} from ${link.server} refused: ${reason}`, 'warn');
-      this.emit('job-rejected', link.server, handle, reason);
       return;
     }
     const info: JobInfo = { server: link.server, handle, unique: uniqueBytes?.toString('utf8') ?? '', hosts: batch.targets.length };
@@ -277,6 +281,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
     link.jobs.add(job);
     this.#stats.started++;
     this.emit('job-start', info);
+    // #run settles only after an await, so this entry exists by the time its finally removes it.
     this.#jobs.set(job, this.#run(job, batch));
   }
 
@@ -298,12 +303,14 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
       });
       for await (const chunk of chunks) {
         if (signal.aborted) break;
+        for (const body of ndjsonPackets(chunk)) {
+          if (!connection.send(PacketType.WORK_DATA, [handle, body])) await connection.drained();
+        }
         records += chunk.length;
         ok += chunk.reduce((n, record) => (record.ok ? n + 1 : n), 0);
-        const dataFits = connection.send(PacketType.WORK_DATA, [handle, toNdjson(chunk)]);
-        const statusFits = connection.send(PacketType.WORK_STATUS, [handle, String(records), String(targets.length)]);
+        const fits = connection.send(PacketType.WORK_STATUS, [handle, String(records), String(targets.length)]);
         this.#schedulePump();
-        if (!(dataFits && statusFits)) await connection.drained();
+        if (!fits) await connection.drained();
       }
       if (!signal.aborted) {
         connection.send(PacketType.WORK_COMPLETE, [handle, JSON.stringify({ hosts: records, ok, failed: records - ok })]);
@@ -384,10 +391,24 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
   }
 }
 
-function toNdjson(records: readonly HostResult[]): string {
-  let text = '';
-  for (const record of records) text += `${JSON.stringify(record)}\n`;
-  return text;
+/**
+ * A chunk of records as NDJSON WORK_DATA bodies: one body per chunk, unless that would pass maxChars
+ * (records with --body can be large, and gearmand holds every packet whole in memory), then as many
+ * bodies as needed, each holding whole lines and at least one.
+ */
+export function ndjsonPackets(records: readonly HostResult[], maxChars: number = WORK_DATA_MAX_CHARS): string[] {
+  const bodies: string[] = [];
+  let body = '';
+  for (const record of records) {
+    const line = `${JSON.stringify(record)}\n`;
+    if (body !== '' && body.length + line.length > maxChars) {
+      bodies.push(body);
+      body = '';
+    }
+    body += line;
+  }
+  if (body !== '') bodies.push(body);
+  return bodies;
 }
 
 /** The options with their defaults; throws WorkerOptionError for one the worker cannot run with. */

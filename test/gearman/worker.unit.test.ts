@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ndjsonPackets } from '../../src/gearman/worker.js';
+import type { HostResult } from '../../src/report/host-result.js';
+
+const record = (host: string, body?: string): HostResult => ({
+  host,
+  url: `http://${host}/`,
+  method: 'GET',
+  ok: true,
+  code: 'ok',
+  status: 200,
+  error: null,
+  attempts: 1,
+  durationMs: 1,
+  bytes: 2,
+  ...(body === undefined ? {} : { body }),
+});
+
+const lines = (bodies: string[]): string[] => bodies.flatMap((body) => body.slice(0, -1).split('\n'));
+
+describe('ndjsonPackets', () => {
+  it('puts a chunk of records in one body, one JSON line each', () => {
+    const records = [record('a'), record('b'), record('c')];
+    const bodies = ndjsonPackets(records);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]?.endsWith('\n')).toBe(true);
+    expect(lines(bodies).map((line) => JSON.parse(line) as HostResult)).toEqual(records);
+  });
+
+  it('cuts a large chunk at whole records, keeping order, and never leaves a body empty', () => {
+    const records = [record('a', 'x'.repeat(300)), record('b'), record('c', 'y'.repeat(500)), record('d')];
+    const bodies = ndjsonPackets(records, 400);
+    expect(bodies.length).toBeGreaterThan(1);
+    expect(bodies.every((body) => body.endsWith('\n') && body !== '\n')).toBe(true);
+    // A record longer than the limit goes alone; others are packed up to it.
+    expect(bodies.every((body) => body.length <= 400 || body.split('\n').length === 2)).toBe(true);
+    expect(lines(bodies).map((line) => (JSON.parse(line) as HostResult).host)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('gives no body for no records', () => {
+    expect(ndjsonPackets([])).toEqual([]);
+  });
+});
