@@ -141,7 +141,7 @@ describe('FanoutWorker against gearmand', () => {
 
   it('does not hoard: with every request slot taken it leaves the next job queued for other workers', async () => {
     const server = await gearmand();
-    const counting = await countingHosts(20, () => 60);
+    const counting = await countingHosts(20, () => 150);
     cleanups.push(() => counting.close());
     const raw = await client(addressOf(server));
     const targets = counting.hosts.map((host, index) => ({ host, index }));
