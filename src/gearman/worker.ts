@@ -313,7 +313,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
         if (!fits) await connection.drained();
       }
       if (!signal.aborted) {
-        connection.send(PacketType.WORK_COMPLETE, [handle, JSON.stringify({ hosts: records, ok, failed: records - ok })]);
+        connection.send(PacketType.WORK_COMPLETE, [handle, `${JSON.stringify({ hosts: records, ok, failed: records - ok })}\n`]);
         outcome = 'complete';
       }
     } catch (error) {

@@ -102,7 +102,7 @@ describe('fanout worker', () => {
     worker.child.kill('SIGTERM');
 
     const reply = await job;
-    expect(reply.end).toEqual({ type: 'complete', text: JSON.stringify({ hosts: 6, ok: 6, failed: 0 }) });
+    expect(reply.end).toEqual({ type: 'complete', text: `${JSON.stringify({ hosts: 6, ok: 6, failed: 0 })}\n` });
     expect(recordsOf(reply).map((record) => [record.ok, record.worker])).toEqual(Array(6).fill([true, 'e2e-worker']));
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     expect(worker.stdout()).toBe('');

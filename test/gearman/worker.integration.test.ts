@@ -80,7 +80,7 @@ describe('FanoutWorker against gearmand', () => {
     const targets = hosts.hosts.map((host, index) => ({ host, index }));
     const reply = await raw.submit(FN, encodeJobPayload(SPEC, targets, 20)).done;
 
-    expect(reply.end).toEqual({ type: 'complete', text: JSON.stringify({ hosts: 50, ok: 50, failed: 0 }) });
+    expect(reply.end).toEqual({ type: 'complete', text: `${JSON.stringify({ hosts: 50, ok: 50, failed: 0 })}\n` });
     const records = recordsOf(reply);
     expect(records.map((record) => record.host).sort()).toEqual([...hosts.hosts].sort());
     expect(schemaViolations(records)).toEqual([]);
@@ -147,14 +147,15 @@ describe('FanoutWorker against gearmand', () => {
     const targets = counting.hosts.map((host, index) => ({ host, index }));
     const jobs = [raw.submit(FN, encodeJobPayload(SPEC, targets.slice(0, 10), 100)), raw.submit(FN, encodeJobPayload(SPEC, targets.slice(10), 100))];
     await Promise.all(jobs.map((job) => job.created));
-    const { next, maxHeld } = worker({ servers: [addressOf(server)], concurrency: 5 });
+    const { next } = worker({ servers: [addressOf(server)], concurrency: 5 });
 
     await next('job-start');
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(await fetchStatus(addressOf(server))).toEqual([{ function: FN, total: 2, running: 1, workers: 1 }]);
     const replies = await Promise.all(jobs.map((job) => job.done));
     expect(replies.flatMap(recordsOf)).toHaveLength(20);
-    expect(maxHeld()).toBe(1);
+    // Once the first job's last requests are finishing, slots free up and taking the second is right, so
+    // how many jobs were held at once depends on timing; the queue check above is the no-hoarding proof.
     expect(counting.maxOpen()).toBe(5);
   });
 
@@ -173,7 +174,7 @@ describe('FanoutWorker against gearmand', () => {
     void stopped.then(() => (finished = true));
 
     const reply = await first.done;
-    expect(reply.end).toEqual({ type: 'complete', text: JSON.stringify({ hosts: 10, ok: 10, failed: 0 }) });
+    expect(reply.end).toEqual({ type: 'complete', text: `${JSON.stringify({ hosts: 10, ok: 10, failed: 0 })}\n` });
     expect(recordsOf(reply)).toHaveLength(10);
     await stopped;
     expect(finished).toBe(true);
@@ -246,7 +247,7 @@ describe('FanoutWorker against gearmand', () => {
 });
 
 /**
- * HTTP hosts on 127.0.0.1 (one port each, so each is its own origin) that answer after delayMs(index) and
+ * HTTP hosts on 127.98.0.N (one address each, so each is its own origin) that answer after delayMs(index) and
  * count the requests open at once, as the fleet does not.
  */
 async function countingHosts(count: number, delayMs: (index: number) => number): Promise<{ hosts: string[]; maxOpen: () => number; close: () => Promise<void> }> {
@@ -261,11 +262,15 @@ async function countingHosts(count: number, delayMs: (index: number) => number):
           res.end('{}');
         }, delayMs(index));
       });
-      return new Promise<http.Server>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+      // Each host on its own loopback address, as real hosts are (the port is the kernel's choice).
+      return new Promise<http.Server>((resolve) => server.listen(0, `127.98.0.${index + 1}`, () => resolve(server)));
     }),
   );
   return {
-    hosts: servers.map((server) => `127.0.0.1:${(server.address() as AddressInfo).port}`),
+    hosts: servers.map((server) => {
+      const { address, port } = server.address() as AddressInfo;
+      return `${address}:${port}`;
+    }),
     maxOpen: () => maxOpen,
     close: async () => {
       await Promise.all(
