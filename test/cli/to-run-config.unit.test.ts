@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runFlags } from '../../src/cli/run-flags.js';
 import { toRunConfig, type ConfigInput, type PushFlags, type RunFlags } from '../../src/cli/to-run-config.js';
 import { UsageError } from '../../src/cli/usage-error.js';
+import { DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
 
 /** oclif leaves a boolean flag without a default undefined when it is not given, whatever RunFlags says. */
 const UNSET = undefined as unknown as boolean;
@@ -77,21 +78,7 @@ describe('toRunConfig', () => {
     const config = await toRunConfig(input({ flags: makeFlags({ 'run-id': 'r1' }) }));
     expect(config).toEqual({
       sources: [{ kind: 'args', entries: ['web01'] }],
-      spec: {
-        method: 'GET',
-        url: 'http://{host}/',
-        headers: [],
-        bodyBase64: null,
-        timeoutMs: 10_000,
-        connectTimeoutMs: 5000,
-        expect: '2xx',
-        retries: 0,
-        idempotencyKeyPrefix: null,
-        captureBody: false,
-        maxBodyBytes: 1_048_576,
-        includeHeaders: false,
-        insecure: false,
-      },
+      spec: DEFAULT_SPEC, // a pull's defaults are those a hand-written job payload gets
       concurrency: 100,
       runId: 'r1',
       outputFile: null,

@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../src/hosts/target.js';
+import { DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
 import { prepareSpec } from '../../src/jobs/prepared-spec.js';
 import type { RequestSpec } from '../../src/jobs/request-spec.js';
 
 function makeSpec(overrides: Partial<RequestSpec> = {}): RequestSpec {
-  return {
-    method: 'GET',
-    url: 'http://{host}/',
-    headers: [],
-    bodyBase64: null,
-    timeoutMs: 10_000,
-    connectTimeoutMs: 5000,
-    expect: '2xx',
-    retries: 0,
-    idempotencyKeyPrefix: null,
-    captureBody: false,
-    maxBodyBytes: 1_048_576,
-    includeHeaders: false,
-    insecure: false,
-    ...overrides,
-  };
+  return { ...DEFAULT_SPEC, ...overrides };
 }
 
 const target = (host: string, index = 0): Target => ({ host, index });

@@ -14,6 +14,7 @@ import type { RunConfig } from '../../src/run/run-config.js';
 import { runFanout, type RunIo } from '../../src/run/run-fanout.js';
 import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { BIN, parseNdjson } from '../helpers/run-cli.js';
+import { runConfig } from '../helpers/run-config.js';
 import { schemaViolations } from '../helpers/schemas.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -31,20 +32,7 @@ interface Run {
 }
 
 function baseConfig(hosts: readonly string[], overrides: Partial<RunConfig> = {}): RunConfig {
-  return {
-    sources: [{ kind: 'args', entries: hosts }],
-    spec: { ...DEFAULT_SPEC, timeoutMs: 1500, connectTimeoutMs: 1000 },
-    concurrency: 100,
-    runId: 'gm',
-    outputFile: null,
-    format: 'ndjson',
-    summaryFile: null,
-    quiet: false,
-    progress: false,
-    dryRun: false,
-    gearman: null,
-    ...overrides,
-  };
+  return runConfig(hosts, { spec: { ...DEFAULT_SPEC, timeoutMs: 1500, connectTimeoutMs: 1000 }, runId: 'gm', ...overrides });
 }
 
 function gearmanOptions(servers: string, overrides: Partial<NonNullable<RunConfig['gearman']>> = {}): NonNullable<RunConfig['gearman']> {

@@ -9,6 +9,7 @@ import type { HostResult } from '../../src/report/host-result.js';
 import type { RunConfig } from '../../src/run/run-config.js';
 import { runFanout, type RunIo } from '../../src/run/run-fanout.js';
 import { parseNdjson } from '../helpers/run-cli.js';
+import { runConfig } from '../helpers/run-config.js';
 
 let fleet: Fleet;
 beforeAll(async () => {
@@ -17,20 +18,7 @@ beforeAll(async () => {
 afterAll(() => fleet.close());
 
 function config(entries: string[], overrides: Partial<RunConfig> = {}): RunConfig {
-  return {
-    sources: [{ kind: 'args', entries }],
-    spec: { ...DEFAULT_SPEC, timeoutMs: 5000 },
-    concurrency: 20,
-    runId: 'test',
-    outputFile: null,
-    format: 'ndjson',
-    summaryFile: null,
-    quiet: false,
-    progress: false,
-    dryRun: false,
-    gearman: null,
-    ...overrides,
-  };
+  return runConfig(entries, { spec: { ...DEFAULT_SPEC, timeoutMs: 5000 }, concurrency: 20, ...overrides });
 }
 
 interface Captured {

@@ -1,0 +1,20 @@
+// A RunConfig for in-process runner tests: the defaults of `fanout pull`, changed only where a test says.
+import { DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
+import type { RunConfig } from '../../src/run/run-config.js';
+
+export function runConfig(hosts: readonly string[], overrides: Partial<RunConfig> = {}): RunConfig {
+  return {
+    sources: [{ kind: 'args', entries: hosts }],
+    spec: DEFAULT_SPEC,
+    concurrency: 100,
+    runId: 'test',
+    outputFile: null,
+    format: 'ndjson',
+    summaryFile: null,
+    quiet: false,
+    progress: false,
+    dryRun: false,
+    gearman: null,
+    ...overrides,
+  };
+}
