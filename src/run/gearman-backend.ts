@@ -354,7 +354,7 @@ class GearmanRun {
   }
 
   readonly #onAbort = (): void => {
-    void this.#abandon('aborted', 'interrupted while its job was with a worker', false);
+    void this.#abandon('aborted', 'interrupted after its job was submitted: a worker may have sent the request', false);
   };
 
   /** Ends the run now: hosts of outstanding jobs get `inFlight`, the rest not_attempted (or job_lost on failure). */

@@ -40,14 +40,15 @@ function gearmanOptions(servers: string, overrides: Partial<NonNullable<RunConfi
 }
 
 /** Runs in this process, as the pull command does, and collects what a user would see. */
-async function run(config: RunConfig, during?: (records: () => number) => void): Promise<Run> {
+async function run(config: RunConfig, during?: (records: () => number, interrupt: () => void) => void): Promise<Run> {
+  let interrupt: () => void = () => undefined;
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
   let stderr = '';
   out.on('data', (d: Buffer) => {
     stdout += d.toString();
-    during?.(() => stdout.split('\n').length - 1);
+    during?.(() => stdout.split('\n').length - 1, () => interrupt());
   });
   err.on('data', (d: Buffer) => (stderr += d.toString()));
   const summaryFile = `/tmp/fanout-gm-summary-${process.pid}-${Math.random().toString(36).slice(2)}.json`;
@@ -55,7 +56,10 @@ async function run(config: RunConfig, during?: (records: () => number) => void):
     stdout: out,
     stderr: err,
     env: {},
-    onInterrupt: () => () => undefined,
+    onInterrupt: (handler) => {
+      interrupt = handler;
+      return () => (interrupt = () => undefined);
+    },
     createGearmanBackend: (c) => createGearmanBackend({ ...c.gearman!, runId: c.runId, backoff: FAST_BACKOFF, log: (line) => (stderr += `${line}\n`) }),
   };
   const code = await runFanout({ ...config, summaryFile }, io);
@@ -178,6 +182,30 @@ describe('gearman mode', () => {
     expect([...codes].sort()).toEqual(['job_lost', 'ok']);
     expect(result.records.filter((r) => r.ok).length).toBeGreaterThanOrEqual(40);
     expect(result.stderr).toContain('no job server reachable');
+  });
+});
+
+describe('an interrupted gearman run', () => {
+  it('ends at once with a record for every host: with a worker aborted, never submitted not_attempted; exit 130', async () => {
+    const g = await gearmand();
+    startWorkers([parseServerAddress(g.address)], 1, 10);
+    const fleet = await startFleet({ hosts: 300, latencyMs: 100 });
+    cleanups.push(() => fleet.close());
+    let interrupted = false;
+    const started = performance.now();
+    const result = await run(baseConfig(fleet.hosts, { concurrency: 10, gearman: gearmanOptions(g.address, { batchSize: 10 }) }), (count, interrupt) => {
+      if (!interrupted && count() >= 20) {
+        interrupted = true;
+        interrupt();
+      }
+    });
+    expect(performance.now() - started).toBeLessThan(3000); // not the ~3 s the whole run takes at 10 × 100 ms
+    expect(result.code).toBe(130);
+    expect(result.records).toHaveLength(300);
+    expect(new Set(result.records.map((r) => r.host)).size).toBe(300);
+    const codes = new Set(result.records.map((r) => r.code));
+    expect(codes).toEqual(new Set(['ok', 'aborted', 'not_attempted']));
+    expect(result.summary.interrupted).toBe(true);
   });
 });
 
