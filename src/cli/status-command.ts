@@ -1,20 +1,13 @@
 // `fanout status`: the cluster's queues and workers, a table for people or JSON for machines (stdout is
 // the data either way). Exit 3 when a server does not answer, so a cron check can alert on it.
 import { clusterStatus, renderClusterStatus } from '../gearman/cluster-status.js';
-import { parseServerList } from '../gearman/server-address.js';
 import { EXIT, type ExitCode } from '../run/exit-codes.js';
 import { reportUsageErrors } from './report-usage-errors.js';
-import { UsageError } from './usage-error.js';
+import { parseServersFlag } from './servers-flag.js';
 
 export function statusCommand(servers: string, only: string | undefined, json: boolean | undefined): Promise<ExitCode> {
   return reportUsageErrors(async () => {
-    let addresses;
-    try {
-      addresses = parseServerList(servers);
-    } catch (err) {
-      throw new UsageError(`--gearman: ${(err as Error).message}`);
-    }
-    const reports = await clusterStatus(addresses);
+    const reports = await clusterStatus(parseServersFlag(servers));
     const shown = only === undefined ? reports : reports.map((r) => ({ ...r, functions: r.functions.filter((f) => f.function === only) }));
     process.stdout.write(json === true ? `${JSON.stringify(shown, null, 2)}\n` : renderClusterStatus(shown, only));
     return reports.every((r) => r.ok) ? EXIT.ok : EXIT.runFailure;

@@ -2,11 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Interfaces } from '@oclif/core';
-import { parseServerList } from '../gearman/server-address.js';
 import type { HostSource } from '../hosts/host-source.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import type { OutputFormat, RunConfig } from '../run/run-config.js';
 import { hasHeader, parseHeaders } from './parse-headers.js';
+import { parseServersFlag } from './servers-flag.js';
 import { parseDuration, parseSize } from './parse-units.js';
 import type { runFlags } from './run-flags.js';
 import { UsageError } from './usage-error.js';
@@ -23,15 +23,6 @@ export interface PushFlags {
 const DEFAULT_METHOD: Record<Verb, string> = { pull: 'GET', push: 'POST' };
 const METHOD = /^[A-Z][A-Z-]*$/;
 const RUN_ID = /^[A-Za-z0-9._-]{1,40}$/;
-
-function checkServers(servers: string): string {
-  try {
-    parseServerList(servers);
-    return servers;
-  } catch (err) {
-    throw new UsageError(`--gearman: ${(err as Error).message}`);
-  }
-}
 
 export function hostSources(args: readonly string[], files: readonly string[] | undefined): HostSource[] {
   const sources: HostSource[] = [];
@@ -88,6 +79,8 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const runId = flags['run-id'] ?? randomBytes(6).toString('base64url');
   if (!RUN_ID.test(runId)) throw new UsageError(`--run-id: "${runId}" must be 1-40 letters, digits, dot, dash or underscore`);
   const timeoutMs = parseDuration('timeout', flags.timeout);
+  const gearman = flags.gearman === undefined || flags.gearman === '' ? undefined : flags.gearman;
+  if (gearman !== undefined) parseServersFlag(gearman); // a bad list is a usage error before any host is read
   const spec: RequestSpec = {
     method,
     url: flags.url,
@@ -115,10 +108,10 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     progress: flags.progress,
     dryRun: flags['dry-run'] === true,
     gearman:
-      flags.gearman === undefined || flags.gearman === ''
+      gearman === undefined
         ? null
         : {
-            servers: checkServers(flags.gearman),
+            servers: gearman,
             functionName: flags.function,
             batchSize: flags['batch-size'],
             localWorkers: flags['local-workers'],

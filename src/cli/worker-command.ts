@@ -3,15 +3,13 @@
 // Signals: the first SIGTERM/SIGINT stops gracefully (exit 0 once the jobs in hand are delivered); a second
 // one quits at once (exit 130; a worker's unfinished jobs go back to gearmand). Logs for people go to stderr,
 // one line per notable event; stdout stays empty.
-import { ServerAddressError } from '../gearman/errors.js';
-import { parseServerList } from '../gearman/server-address.js';
-import type { ServerAddress } from '../gearman/server-address.js';
 import { Supervisor } from '../gearman/supervisor.js';
 import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../gearman/worker.js';
 import type { FanoutWorkerOptions, LogLevel } from '../gearman/worker.js';
 import { EXIT } from '../run/exit-codes.js';
 import type { ExitCode } from '../run/exit-codes.js';
 import { skipErrorStacks } from './process-io.js';
+import { parseServersFlag } from './servers-flag.js';
 import { reportUsageErrors } from './report-usage-errors.js';
 import { UsageError } from './usage-error.js';
 
@@ -41,13 +39,7 @@ export function runWorkerCommand(flags: WorkerFlags): Promise<ExitCode> {
 }
 
 function workerOptions(flags: WorkerFlags): FanoutWorkerOptions {
-  let servers: ServerAddress[];
-  try {
-    servers = parseServerList(flags.gearman);
-  } catch (error) {
-    if (error instanceof ServerAddressError) throw new UsageError(`--gearman: ${error.message}`);
-    throw error;
-  }
+  const servers = parseServersFlag(flags.gearman);
   const options: FanoutWorkerOptions = {
     servers,
     functionName: flags.function,
