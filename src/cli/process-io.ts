@@ -1,5 +1,6 @@
 // The real process as the runner's RunIo: stdio, environment and interrupt signals.
 import { text } from 'node:stream/consumers';
+import { EXIT } from '../run/exit-codes.js';
 import type { RunIo } from '../run/run-fanout.js';
 
 export function processIo(): RunIo {
@@ -8,11 +9,18 @@ export function processIo(): RunIo {
     stderr: process.stderr,
     env: process.env,
     onInterrupt(handler) {
-      process.on('SIGINT', handler);
-      process.on('SIGTERM', handler);
+      // The first signal asks the run to finish its accounting; a second one means "now".
+      let signals = 0;
+      const onSignal = (): void => {
+        signals += 1;
+        if (signals === 1) handler();
+        else process.exit(EXIT.interrupted);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       };
     },
   };

@@ -29,7 +29,7 @@ export interface RunIo {
   stdout: TerminalStream;
   stderr: TerminalStream;
   env: NodeJS.ProcessEnv;
-  /** Registers the interrupt handler (Ctrl-C, SIGTERM); returns its removal. */
+  /** Registers the handler of the first interrupt (Ctrl-C, SIGTERM); returns its removal. */
   onInterrupt: (handler: () => void) => () => void;
   resolver?: Resolver | undefined;
   /** Gearman mode's backend, injected by the command so local runs never load it. */
@@ -96,15 +96,9 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
   };
   const sink: RecordSink = wantsText(config, io) ? createTextFailureSink(output, sinkOptions) : createNdjsonSink(output, sinkOptions);
   const summary = createSummaryBuilder({ startedAt: Date.now(), duplicates: plan.duplicates });
-  let interrupts = 0;
   const removeInterrupt = io.onInterrupt(() => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      say(io, 'interrupted: finishing with a record for every host (Ctrl-C again to quit at once)');
-      stop.abort();
-    } else {
-      process.exit(EXIT.interrupted);
-    }
+    say(io, 'interrupted: finishing with a record for every host (Ctrl-C again to quit at once)');
+    stop.abort();
   });
   const backend = chooseBackend(config, io);
   let sinkError: Error | null = null;
