@@ -56,8 +56,14 @@ function isObject(value: unknown): value is Json {
 function field<T>(obj: Json, name: string, fallback: T, check: (v: unknown) => v is T, expected: string): T {
   const value = obj[name];
   if (value === undefined) return fallback;
-  if (!check(value)) throw new JobPayloadError(`spec.${name}: expected ${expected}, got ${JSON.stringify(value)?.slice(0, 60)}`);
+  // The value itself is never echoed: spec.headers may hold an Authorization token.
+  if (!check(value)) throw new JobPayloadError(`spec.${name}: expected ${expected}, got ${describeType(value)}`);
   return value;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array that is not that' : `a ${typeof value}`;
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';

@@ -71,4 +71,17 @@ describe('push of a 4 KiB JSON payload to 300 hosts', () => {
     expect(stats.methods).toEqual({ PUT: 1 });
     expect(stats.headers?.['content-type']).toBeUndefined();
   });
+
+  it('never shows an Authorization header value: not in records, errors, summary or dry-run', async () => {
+    const live = fleet.hosts.find((h) => fleet.faultOf(h) === 'ok')!;
+    const refused = fleet.faultyHosts('refused')[0]!;
+    const secret = 'Bearer s3cret-token-XYZ';
+    for (const extra of [[], ['--dry-run'], ['--include-headers', '--body']]) {
+      const run = await runCli(['push', live, refused, '-H', `Authorization: ${secret}`, '-d', '{}', ...extra]);
+      expect(`${run.stdout}${run.stderr}`).not.toContain('s3cret');
+    }
+    const malformed = await runCli(['push', live, '-H', `Authorization ${secret}`, '-d', '{}']);
+    expect(malformed.exitCode).toBe(2);
+    expect(malformed.stderr).not.toContain('s3cret');
+  });
 });
