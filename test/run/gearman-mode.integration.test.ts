@@ -4,9 +4,12 @@ import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
 import { fetchWorkers } from '../../src/gearman/admin-client.js';
+import { GearmanConnection } from '../../src/gearman/connection.js';
+import { PacketType } from '../../src/gearman/packet-types.js';
+import { encodeRecordLines } from '../../src/gearman/record-lines.js';
 import { parseServerAddress, type ServerAddress } from '../../src/gearman/server-address.js';
 import { FanoutWorker } from '../../src/gearman/worker.js';
-import { DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
+import { decodeJobPayload, DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
 import type { HostResult } from '../../src/report/host-result.js';
 import type { Summary } from '../../src/report/summary.js';
 import { createGearmanBackend } from '../../src/run/gearman-backend.js';
@@ -182,6 +185,37 @@ describe('gearman mode', () => {
     expect([...codes].sort()).toEqual(['job_lost', 'ok']);
     expect(result.records.filter((r) => r.ok).length).toBeGreaterThanOrEqual(40);
     expect(result.stderr).toContain('no job server reachable');
+  });
+});
+
+describe('a worker that fails its job', () => {
+  it('gives the hosts it sent no record for worker_error with its message; the rest keep their records', async () => {
+    const g = await gearmand();
+    const address = parseServerAddress(g.address);
+    const rogue = await GearmanConnection.connect(address);
+    cleanups.push(() => rogue.close());
+    rogue.on('packet', (packet) => {
+      if (packet.type === PacketType.NOOP) rogue.send(PacketType.GRAB_JOB_UNIQ, []);
+      if (packet.type === PacketType.NO_JOB) rogue.send(PacketType.PRE_SLEEP, []);
+      if (packet.type !== PacketType.JOB_ASSIGN_UNIQ) return;
+      const handle = packet.args[0]!.toString();
+      const { targets } = decodeJobPayload(packet.args[3]!);
+      const first = targets[0]!;
+      const record: HostResult = { host: first.host, url: `http://${first.host}/`, method: 'GET', ok: true, code: 'ok', status: 200, error: null, attempts: 1, durationMs: 1, bytes: 2, worker: 'rogue' };
+      rogue.send(PacketType.WORK_DATA, [handle, encodeRecordLines([record, record])]); // a repeat is dropped
+      rogue.send(PacketType.WORK_EXCEPTION, [handle, 'disk full']);
+    });
+    rogue.send(PacketType.CAN_DO, ['fanout.http']);
+    rogue.send(PacketType.PRE_SLEEP, []);
+    await rogue.echo();
+    const hosts = ['10.9.0.1:80', '10.9.0.2:80', '10.9.0.3:80'];
+    const result = await run(baseConfig(hosts, { gearman: gearmanOptions(g.address, { batchSize: 3 }) }));
+    expect(result.code).toBe(1);
+    expect(result.records.map((r) => [r.host, r.code, r.error])).toEqual([
+      ['10.9.0.1:80', 'ok', null],
+      ['10.9.0.2:80', 'worker_error', 'worker exception: disk full'],
+      ['10.9.0.3:80', 'worker_error', 'worker exception: disk full'],
+    ]);
   });
 });
 
