@@ -87,6 +87,7 @@ class GearmanRun {
   #ended = false;
   #stopped = false;
   #lastProgress = performance.now();
+  readonly #stallMs: number;
   #noServerSince: number | null = performance.now();
   #workerSeen = false;
   #checkingWorkers = false;
@@ -103,6 +104,9 @@ class GearmanRun {
     private readonly fail: (message: string) => void,
   ) {
     this.#prepared = prepareSpec(spec);
+    // A job whose hosts all take the whole --timeout (and its retries) sends nothing meanwhile: that is
+    // not a stall, so the watchdog never fires sooner than that.
+    this.#stallMs = Math.max(options.stallTimeoutMs, (spec.timeoutMs + 1000) * (spec.retries + 1));
     this.#source = targets[Symbol.asyncIterator]();
     this.#book = new JobBook(options.runId);
     this.#companion =
@@ -321,8 +325,8 @@ class GearmanRun {
       return;
     }
     if (!this.#workerSeen) void this.#lookForWorkers();
-    if (this.#book.outstanding > 0 && now - this.#lastProgress > this.options.stallTimeoutMs) {
-      const seconds = (this.options.stallTimeoutMs / 1000).toFixed(1);
+    if (this.#book.outstanding > 0 && now - this.#lastProgress > this.#stallMs) {
+      const seconds = (this.#stallMs / 1000).toFixed(1);
       const why = this.#workerSeen
         ? `no progress for ${seconds} s: ${this.#book.outstanding} jobs outstanding on workers that send nothing`
         : this.#noWorkerMessage();
@@ -334,7 +338,7 @@ class GearmanRun {
     const list = this.servers.map(formatServerAddress).join(',');
     return (
       `no worker registered for function "${this.options.functionName}" on ${list} ` +
-      `(waited ${(this.options.stallTimeoutMs / 1000).toFixed(1)} s); start one with: fanout worker --gearman ${list}`
+      `(waited ${(this.#stallMs / 1000).toFixed(1)} s); start one with: fanout worker --gearman ${list}`
     );
   }
 
