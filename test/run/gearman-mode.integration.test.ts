@@ -246,7 +246,8 @@ describe('an interrupted gearman run', () => {
 describe('a worker killed with SIGKILL mid-push', () => {
   it('still yields exactly one record per host; a host pushed twice got the same Idempotency-Key both times', async () => {
     const g = await gearmand();
-    const fleet = await startFleet({ hosts: 600, latencyMs: 60, record: true });
+    // A quarter of the hosts are slow (10 × 60 ms), so each worker always has requests in flight.
+    const fleet = await startFleet({ hosts: 600, latencyMs: 60, faults: { slow: 0.25 }, record: true });
     cleanups.push(() => fleet.close());
     const children: ChildProcess[] = [];
     for (const id of ['p1', 'p2']) {
