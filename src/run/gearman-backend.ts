@@ -22,7 +22,8 @@ import { formatServerAddress, parseServerList, type ServerAddress } from '../gea
 import { ServerPool, type BackoffOptions, type PoolEvent } from '../gearman/server-pool.js';
 import type { Target } from '../hosts/target.js';
 import { encodeJobPayload } from '../jobs/job-payload.js';
-import { prepareSpec } from '../jobs/prepared-spec.js';
+import { prepareSpec, type PreparedSpec } from '../jobs/prepared-spec.js';
+import type { RequestSpec } from '../jobs/request-spec.js';
 import { resultWithoutResponse } from '../jobs/to-host-result.js';
 import type { HostResult, ResultCode } from '../report/host-result.js';
 import { AsyncQueue } from './async-queue.js';
@@ -78,7 +79,7 @@ class GearmanRun {
   readonly #healthy: GearmanConnection[] = [];
   readonly #retry: Target[] = [];
   readonly #source: AsyncIterator<Target>;
-  readonly #prepared;
+  readonly #prepared: PreparedSpec;
   #nextServer = 0;
   #sourceDone = false;
   /** The submit loop while it runs: one at a time, since it reads the target stream. */
@@ -97,7 +98,7 @@ class GearmanRun {
   constructor(
     private readonly servers: ServerAddress[],
     private readonly options: GearmanBackendOptions,
-    private readonly spec: Parameters<typeof prepareSpec>[0],
+    private readonly spec: RequestSpec,
     targets: AsyncIterable<Target>,
     private readonly jobConcurrency: number,
     private readonly signal: AbortSignal,
