@@ -5,7 +5,7 @@
 // from /proc (the socket inode of the process's listening socket). That has no race, unlike
 // probing for a free port and then starting gearmand on it. Pass `port` to restart on a known port.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
@@ -16,11 +16,6 @@ import path from 'node:path';
 export const GEARMAND_PATH = process.env['FANOUT_GEARMAND'] ?? '/usr/sbin/gearmand';
 
 export const gearmandAvailable = isExecutable(GEARMAND_PATH);
-
-/** The `gearman` and `gearadmin` commands (Debian gearman-tools), for cross-checks. */
-export const gearmanToolsAvailable = ['gearman', 'gearadmin'].every(
-  (command) => spawnSync(command, ['--help'], { stdio: 'ignore' }).error === undefined,
-);
 
 export interface GearmandOptions {
   /** Listen on this port (e.g. to restart a stopped server on its old port); default: a free one. */
