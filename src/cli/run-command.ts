@@ -4,6 +4,7 @@ import { createGearmanBackend } from '../run/gearman-backend.js';
 import { localWorkerStarter } from '../run/local-workers.js';
 import type { RunConfig } from '../run/run-config.js';
 import { runFanout, type RunIo } from '../run/run-fanout.js';
+import { fdLimitWarning } from './fd-limit.js';
 import { processIo, readStdin, skipErrorStacks } from './process-io.js';
 import { reportUsageErrors } from './report-usage-errors.js';
 import { toRunConfig, type PushFlags, type RunFlags, type Verb } from './to-run-config.js';
@@ -25,5 +26,11 @@ function withGearman(io: RunIo): RunIo {
 
 export function runCommand(verb: Verb, flags: RunFlags, args: readonly string[], push?: PushFlags): Promise<ExitCode> {
   skipErrorStacks();
-  return reportUsageErrors(async () => runFanout(await toRunConfig({ verb, flags, push, args, readStdin }), withGearman(processIo())));
+  return reportUsageErrors(async () => {
+    const config = await toRunConfig({ verb, flags, push, args, readStdin });
+    const io = withGearman(processIo());
+    const warning = config.gearman === null || config.gearman.localWorkers > 0 ? fdLimitWarning(config.concurrency) : null;
+    if (warning !== null && !config.quiet) io.stderr.write(`fanout: warning: ${warning}\n`);
+    return runFanout(config, io);
+  });
 }

@@ -8,6 +8,7 @@ import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../gearman/
 import type { FanoutWorkerOptions, LogLevel } from '../gearman/worker.js';
 import { EXIT } from '../run/exit-codes.js';
 import type { ExitCode } from '../run/exit-codes.js';
+import { fdLimitWarning } from './fd-limit.js';
 import { skipErrorStacks } from './process-io.js';
 import { parseServersFlag } from './servers-flag.js';
 import { reportUsageErrors } from './report-usage-errors.js';
@@ -90,6 +91,8 @@ async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> 
   worker.start();
   const servers = options.servers.map(({ host, port }) => `${host}:${port}`).join(', ');
   log(`${worker.id} serving ${worker.functionName} from ${servers} (${worker.concurrency} requests, ${worker.maxJobs} jobs at most)`, 'info');
+  const warning = fdLimitWarning(worker.concurrency);
+  if (warning !== null) log(warning, 'warn');
   return untilSignalled(
     async (event) => {
       log(`${event}: taking no new jobs, finishing the ${worker.stats.held} in hand; a second signal quits at once`, 'info');
