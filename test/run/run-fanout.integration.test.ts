@@ -1,5 +1,7 @@
 // The runner in-process against a real fleet: what cannot be set up from outside the process
 // (an injected resolver, an interrupt at a chosen moment) is tested here.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import type { LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,5 +124,21 @@ describe('runFanout', () => {
     const lines = c.stdout().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^${fleet.hosts[56]!.replaceAll('.', '\\.')}\\s+timeout`));
+  });
+
+  it('reaches a host given as an IPv6 literal with a port, and renders {hostname}/{port} with the brackets kept', async () => {
+    const server = http.createServer((_req, res) => res.end('v6'));
+    await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const c = capture();
+      const spec = { ...DEFAULT_SPEC, url: 'http://{hostname}:{port}/v6', captureBody: true };
+      const code = await runFanout(config([`[::1]:${port}`], { spec }), c.io);
+      expect(code).toBe(0);
+      expect(parseNdjson<HostResult>(c.stdout())[0]).toMatchObject({ host: `[::1]:${port}`, url: `http://[::1]:${port}/v6`, body: 'v6' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
