@@ -1,8 +1,6 @@
 import { Command } from '@oclif/core';
-import { hostSources } from '../cli/to-run-config.js';
+import { hostsCommand } from '../cli/hosts-command.js';
 import { hostFlags } from '../cli/run-flags.js';
-import { reportUsageErrors } from '../cli/report-usage-errors.js';
-import { listHosts } from '../run/list-hosts.js';
 
 export default class Hosts extends Command {
   static override summary = 'Expand and validate a host list (ranges, comments, duplicates) without sending anything.';
@@ -13,10 +11,7 @@ export default class Hosts extends Command {
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Hosts);
-    const code = await reportUsageErrors(async () => {
-      const { total, duplicates } = await listHosts(hostSources(argv as string[], flags['hosts-file']), process.stdout);
-      process.stderr.write(`fanout: ${total} hosts${duplicates > 0 ? ` (${duplicates} duplicates dropped)` : ''}\n`);
-    });
+    const code = await hostsCommand(argv as string[], flags['hosts-file']);
     if (code !== 0) this.exit(code);
   }
 }

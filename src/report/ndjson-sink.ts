@@ -13,8 +13,8 @@ import type { Writable } from 'node:stream';
 import type { HostResult } from './host-result.js';
 import { renderFailureLine } from './render-summary.js';
 
-/** The line for a record, without its newline; null writes nothing for it. */
-export type RecordFormatter = (result: HostResult) => string | null;
+/** The line for an item (a record, or a host of `fanout hosts`), without its newline; null writes nothing. */
+export type RecordFormatter<T = HostResult> = (item: T) => string | null;
 
 export interface RecordSinkOptions {
   /** End the stream on close: true for a file, false for process.stdout, which must stay open. */
@@ -41,9 +41,9 @@ export class SinkWriteError extends Error {
   }
 }
 
-export class RecordSink {
+export class RecordSink<T = HostResult> {
   readonly #stream: Writable;
-  readonly #format: RecordFormatter;
+  readonly #format: RecordFormatter<T>;
   readonly #options: RecordSinkOptions;
   readonly #flushAt: number;
   #buffer = '';
@@ -56,7 +56,7 @@ export class RecordSink {
   #readerClosed = false;
   #closing: Promise<void> | null = null;
 
-  constructor(stream: Writable, format: RecordFormatter, options: RecordSinkOptions) {
+  constructor(stream: Writable, format: RecordFormatter<T>, options: RecordSinkOptions) {
     this.#stream = stream;
     this.#format = format;
     this.#options = options;
@@ -72,11 +72,11 @@ export class RecordSink {
   }
 
   /** Queues one record. A returned promise means: wait for it before producing more. */
-  write(result: HostResult): Promise<void> | undefined {
+  write(item: T): Promise<void> | undefined {
     if (this.#error !== null) throw this.#error;
     if (this.#closing !== null) throw new Error('RecordSink.write() after close()');
     if (this.#readerClosed) return undefined;
-    const line = this.#format(result);
+    const line = this.#format(item);
     if (line !== null) {
       this.#buffer += `${line}\n`;
       if (this.#buffer.length >= this.#flushAt) this.#flush();
@@ -186,4 +186,20 @@ export function createTextFailureSink(stream: Writable, options: RecordSinkOptio
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
   return typeof error.code === 'string' ? error.code : undefined;
+}
+
+/**
+ * Writes every item as a line through a RecordSink (batching, backpressure, EPIPE as the reader leaving) and
+ * stops reading the items once the reader has gone. For the outputs that are a plain list (`fanout hosts`,
+ * --dry-run). Resolves true when every item was written, false when the reader left first.
+ */
+export async function writeLines<T>(items: AsyncIterable<T>, stream: Writable, format: RecordFormatter<T>): Promise<boolean> {
+  const sink = new RecordSink<T>(stream, format, { end: false });
+  for await (const item of items) {
+    if (sink.closedByReader) break;
+    const wait = sink.write(item);
+    if (wait) await wait;
+  }
+  await sink.close();
+  return !sink.closedByReader;
 }

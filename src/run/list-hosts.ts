@@ -1,15 +1,20 @@
 // `fanout hosts`: the expanded, validated, deduplicated host list, one per line, sent nowhere.
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { planTargets, type HostSource } from '../hosts/host-source.js';
+import { writeLines } from '../report/ndjson-sink.js';
 
-export async function listHosts(sources: readonly HostSource[], out: Writable): Promise<{ total: number; duplicates: number }> {
+export interface HostList {
+  total: number;
+  duplicates: number;
+  /** False when the reader of the output went away before the end (`fanout hosts … | head`). */
+  complete: boolean;
+}
+
+export async function listHosts(sources: readonly HostSource[], out: Writable): Promise<HostList> {
   const plan = await planTargets(sources);
   try {
-    for await (const target of plan.targets()) {
-      if (!out.write(`${target.host}\n`)) await once(out, 'drain');
-    }
-    return { total: plan.total, duplicates: plan.duplicates };
+    const complete = await writeLines(plan.targets(), out, (target) => target.host);
+    return { total: plan.total, duplicates: plan.duplicates, complete };
   } finally {
     await plan.close();
   }

@@ -1,4 +1,5 @@
 // fanout pull end to end: the real binary against a real loopback fleet, as an operator runs it.
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
 import type { HostResult } from '../../src/report/host-result.js';
 import type { Summary } from '../../src/report/summary.js';
-import { parseNdjson, runCli } from '../helpers/run-cli.js';
+import { BIN, parseNdjson, runCli } from '../helpers/run-cli.js';
 import { schemaViolations, validateSummary } from '../helpers/schemas.js';
 
 let dir: string;
@@ -16,6 +17,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** `fanout ARGS | head -1` under pipefail: the exit code is fanout's when it fails. */
+function pipeToHead(args: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const sh = spawn('bash', ['-c', `set -o pipefail; node "${BIN}" ${args} | head -1`]);
+    let stdout = '';
+    let stderr = '';
+    sh.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    sh.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    sh.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 async function hostsFile(name: string, hosts: readonly string[]): Promise<string> {
   const path = join(dir, name);
@@ -112,21 +125,21 @@ describe('pull against a healthy fleet', () => {
 
   it('exits cleanly when the reader of stdout goes away (| head -1)', async () => {
     const file = await hostsFile('head.txt', fleet.hosts);
-    const { spawn } = await import('node:child_process');
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const sh = spawn('bash', ['-c', `set -o pipefail; node "$BIN" pull -f "$FILE" -c 1 | head -1`], {
-        env: { ...process.env, BIN: join(import.meta.dirname, '../../bin/run.js'), FILE: file },
-      });
-      let stdout = '';
-      let stderr = '';
-      sh.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      sh.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      sh.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const result = await pipeToHead(`pull -f "${file}" -c 1`);
     expect(parseNdjson(result.stdout)).toHaveLength(1);
     expect(result.stderr).not.toMatch(/EPIPE|Error:|\n\s+at /);
     expect([0, 130]).toContain(result.code);
   });
+
+  it.each([['hosts', "hosts 'h[1-200000]'"], ['--dry-run', "pull 'h[1-200000]' --dry-run"]])(
+    '%s stops at once, with no error, when the reader goes away: exit 130',
+    async (_name, args) => {
+      const result = await pipeToHead(args);
+      expect(result.stdout.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).not.toMatch(/EPIPE|Error:|\n\s+at /);
+      expect(result.code).toBe(130);
+    },
+  );
 });
 
 describe('input errors', () => {
