@@ -37,6 +37,8 @@ export interface TargetStats {
 
 export interface ReadOptions {
   stats?: TargetStats;
+  /** The sources passed a full read before (planTargets): skip checking each entry again. */
+  validated?: boolean;
 }
 
 export interface TargetPlan {
@@ -65,7 +67,12 @@ export async function planTargets(sources: readonly HostSource[]): Promise<Targe
     for await (const _target of readTargets(spool.sources, { stats })) {
       // First pass: validation and counting only.
     }
-    return { total: stats.total, duplicates: stats.duplicates, targets: () => readTargets(spool.sources), close: spool.close };
+    return {
+      total: stats.total,
+      duplicates: stats.duplicates,
+      targets: () => readTargets(spool.sources, { validated: true }),
+      close: spool.close,
+    };
   } catch (error) {
     await spool.close();
     throw error;
@@ -92,7 +99,7 @@ export async function* readTargets(sources: readonly HostSource[], options: Read
         if (entry === '') continue;
         try {
           for (const host of expandRanges(entry)) {
-            parseEntry(host);
+            if (options.validated !== true) parseEntry(host);
             if (seen.has(host)) {
               stats.duplicates++;
               continue;
