@@ -1,11 +1,13 @@
 // `fanout hosts`: the host list on stdout, its count on stderr; exit 130 when the reader left early.
 import { EXIT, type ExitCode } from '../run/exit-codes.js';
 import { listHosts } from '../run/list-hosts.js';
-import { reportUsageErrors } from './report-usage-errors.js';
+import { ownStdoutErrors } from './process-io.js';
+import { reportErrors } from './report-errors.js';
 import { hostSources } from './to-run-config.js';
 
 export function hostsCommand(args: readonly string[], files: readonly string[] | undefined): Promise<ExitCode> {
-  return reportUsageErrors(async () => {
+  ownStdoutErrors();
+  return reportErrors(async () => {
     const { total, duplicates, complete } = await listHosts(hostSources(args, files), process.stdout);
     if (!complete) return EXIT.interrupted;
     process.stderr.write(`fanout: ${total} hosts${duplicates > 0 ? ` (${duplicates} duplicate${duplicates === 1 ? "" : "s"} dropped)` : ''}\n`);

@@ -3,7 +3,17 @@ import { text } from 'node:stream/consumers';
 import { EXIT } from '../run/exit-codes.js';
 import type { RunIo } from '../run/run-fanout.js';
 
+/**
+ * oclif rethrows every stdout error but EPIPE from an 'error' listener of its own, i.e. as an uncaught
+ * exception with a stack. Our record sinks listen on stdout themselves and turn such errors (a full disk
+ * under `> file`) into exit 3 with a message, so theirs is the only policy.
+ */
+export function ownStdoutErrors(): void {
+  process.stdout.removeAllListeners('error');
+}
+
 export function processIo(): RunIo {
+  ownStdoutErrors();
   return {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -6,7 +6,7 @@ import type { RunConfig } from '../run/run-config.js';
 import { runFanout, type RunIo } from '../run/run-fanout.js';
 import { fdLimitWarning } from './fd-limit.js';
 import { processIo, readStdin, skipErrorStacks } from './process-io.js';
-import { reportUsageErrors } from './report-usage-errors.js';
+import { reportErrors } from './report-errors.js';
 import { toRunConfig, type PushFlags, type RunFlags, type Verb } from './to-run-config.js';
 
 function withGearman(io: RunIo): RunIo {
@@ -26,7 +26,7 @@ function withGearman(io: RunIo): RunIo {
 
 export function runCommand(verb: Verb, flags: RunFlags, args: readonly string[], push?: PushFlags): Promise<ExitCode> {
   skipErrorStacks();
-  return reportUsageErrors(async () => {
+  return reportErrors(async () => {
     const config = await toRunConfig({ verb, flags, push, args, readStdin });
     const io = withGearman(processIo());
     const warning = config.gearman === null || config.gearman.localWorkers > 0 ? fdLimitWarning(config.concurrency) : null;

@@ -11,7 +11,7 @@ import type { ExitCode } from '../run/exit-codes.js';
 import { fdLimitWarning } from './fd-limit.js';
 import { skipErrorStacks } from './process-io.js';
 import { parseServersFlag } from './servers-flag.js';
-import { reportUsageErrors } from './report-usage-errors.js';
+import { reportErrors } from './report-errors.js';
 import { UsageError } from './usage-error.js';
 
 export interface WorkerFlags {
@@ -28,7 +28,7 @@ type Log = (line: string, level: LogLevel) => void;
 
 export function runWorkerCommand(flags: WorkerFlags): Promise<ExitCode> {
   skipErrorStacks();
-  return reportUsageErrors(async () => {
+  return reportErrors(async () => {
     const options = workerOptions(flags);
     // A supervised child names itself, so that N children logging to one stderr can be told apart.
     const prefix = process.channel ? `fanout worker: [${process.pid}] ` : 'fanout worker: ';

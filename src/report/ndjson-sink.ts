@@ -98,8 +98,13 @@ export class RecordSink<T = HostResult> {
     // Past a 'drain' request too: the last batch is small, and waiting for it is what follows anyway.
     const chunk = this.#takeBuffer();
     await new Promise<void>((resolve) => {
-      if (this.#options.end) this.#stream.end(chunk, () => resolve());
-      else if (chunk !== '') this.#stream.write(chunk, () => resolve());
+      // A failed last write reaches these callbacks possibly before the 'error' event: take it from here too.
+      const done = (error?: Error | null): void => {
+        if (error) this.#fail(error);
+        resolve();
+      };
+      if (this.#options.end) this.#stream.end(chunk, done);
+      else if (chunk !== '') this.#stream.write(chunk, done);
       else if (this.#blocked) this.#waitForDrain().then(resolve, resolve);
       else resolve();
     });

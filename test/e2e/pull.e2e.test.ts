@@ -20,8 +20,13 @@ afterAll(async () => {
 
 /** `fanout ARGS | head -1` under pipefail: the exit code is fanout's when it fails. */
 function pipeToHead(args: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return shell(`set -o pipefail; node "${BIN}" ${args} | head -1`);
+}
+
+/** A shell command line, as a user types it (pipes, redirections). */
+function shell(command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const sh = spawn('bash', ['-c', `set -o pipefail; node "${BIN}" ${args} | head -1`]);
+    const sh = spawn('bash', ['-c', command]);
     let stdout = '';
     let stderr = '';
     sh.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -109,6 +114,34 @@ describe('pull against a healthy fleet', () => {
     const capped = await runCli(['pull', host!, '--body', '--max-body', '16', '-q']);
     expect(capped.exitCode).toBe(1);
     expect(parseNdjson<HostResult>(capped.stdout)[0]?.code).toBe('body_too_large');
+  });
+
+  it('drops a repeated host before sending, and counts it in the summary', async () => {
+    fleet.reset();
+    const summaryPath = join(dir, 'dup-summary.json');
+    const [a, b] = fleet.hosts;
+    const run = await runCli(['pull', a!, b!, a!, '--summary', summaryPath]);
+    expect(run.exitCode).toBe(0);
+    expect(parseNdjson(run.stdout)).toHaveLength(2);
+    expect(fleet.totalRequests()).toBe(2);
+    expect((JSON.parse(await readFile(summaryPath, 'utf8')) as Summary).duplicates).toBe(1);
+    expect(run.stderr).toContain('1 duplicate');
+  });
+
+  it('exits 3 when the output cannot be written (disk full: -o or stdout) or the summary file cannot be', async () => {
+    const full = await runCli(['pull', ...fleet.hosts.slice(0, 3), '-o', '/dev/full']);
+    expect(full.exitCode).toBe(3);
+    expect(full.stderr).toMatch(/cannot write output: .*ENOSPC|no space/i);
+    for (const args of [`pull ${fleet.hosts[0]!}`, "hosts 'h[1-3]'", "pull 'h[1-3]' --dry-run"]) {
+      const redirected = await shell(`node "${BIN}" ${args} > /dev/full`);
+      expect({ args, code: redirected.code }).toEqual({ args, code: 3 });
+      expect(redirected.stderr).toContain('fanout: cannot write output');
+      expect(redirected.stderr).not.toMatch(/\n\s+at /);
+    }
+    const summary = await runCli(['pull', fleet.hosts[0]!, '--summary', join(dir, 'no-such-dir', 's.json'), '-q']);
+    expect(summary.exitCode).toBe(3);
+    expect(summary.stderr).toContain('cannot write --summary');
+    expect(parseNdjson(summary.stdout)).toHaveLength(1);
   });
 
   it('--dry-run prints what each host would get and sends nothing', async () => {
