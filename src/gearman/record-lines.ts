@@ -5,10 +5,27 @@ import { RESULT_CODES } from '../report/host-result.js';
 
 const CODES: ReadonlySet<string> = new Set(RESULT_CODES);
 
-export function encodeRecordLines(records: readonly HostResult[]): string {
-  let text = '';
-  for (const record of records) text += `${JSON.stringify(record)}\n`;
-  return text;
+/** WORK_DATA bodies are cut at whole records beyond this many characters. */
+export const WORK_DATA_MAX_CHARS = 4 * 1024 * 1024;
+
+/**
+ * A chunk of records as NDJSON WORK_DATA bodies: one body per chunk, unless that would pass maxChars
+ * (records with --body can be large, and gearmand holds every packet whole in memory), then as many
+ * bodies as needed, each holding whole lines and at least one.
+ */
+export function encodeRecordLines(records: readonly HostResult[], maxChars: number = WORK_DATA_MAX_CHARS): string[] {
+  const bodies: string[] = [];
+  let body = '';
+  for (const record of records) {
+    const line = `${JSON.stringify(record)}\n`;
+    if (body !== '' && body.length + line.length > maxChars) {
+      bodies.push(body);
+      body = '';
+    }
+    body += line;
+  }
+  if (body !== '') bodies.push(body);
+  return bodies;
 }
 
 export interface DecodedLines {

@@ -35,11 +35,11 @@ import { DispatcherPool } from '../http/dispatcher.js';
 import type { Resolver } from '../http/resolver.js';
 import { executeBatch } from '../jobs/execute-batch.js';
 import { decodeJobPayload } from '../jobs/job-payload.js';
-import type { HostResult } from '../report/host-result.js';
 import type { GearmanConnection } from './connection.js';
 import { ConnectionErrorReason, GearmanConnectionError, GearmanServerError } from './errors.js';
 import type { PacketArg } from './encode.js';
 import { PacketType, packetTypeName } from './packet-types.js';
+import { encodeRecordLines } from './record-lines.js';
 import type { ParsedPacket } from './parser.js';
 import { ServerPool } from './server-pool.js';
 import type { BackoffOptions, PoolEvent } from './server-pool.js';
@@ -48,8 +48,6 @@ import type { ServerAddress } from './server-address.js';
 export const DEFAULT_FUNCTION = 'fanout.http';
 export const DEFAULT_WORKER_CONCURRENCY = 100;
 export const DEFAULT_MAX_JOBS = 16;
-/** WORK_DATA bodies are cut at whole records beyond this many characters. */
-export const WORK_DATA_MAX_CHARS = 4 * 1024 * 1024;
 
 /** `info`: routine (connected, stopped); `warn`: something an operator may need to act on. */
 export type LogLevel = 'info' | 'warn';
@@ -303,7 +301,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
       });
       for await (const chunk of chunks) {
         if (signal.aborted) break;
-        for (const body of ndjsonPackets(chunk)) {
+        for (const body of encodeRecordLines(chunk)) {
           if (!connection.send(PacketType.WORK_DATA, [handle, body])) await connection.drained();
         }
         records += chunk.length;
@@ -389,26 +387,6 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
     })();
     return this.#closing;
   }
-}
-
-/**
- * A chunk of records as NDJSON WORK_DATA bodies: one body per chunk, unless that would pass maxChars
- * (records with --body can be large, and gearmand holds every packet whole in memory), then as many
- * bodies as needed, each holding whole lines and at least one.
- */
-export function ndjsonPackets(records: readonly HostResult[], maxChars: number = WORK_DATA_MAX_CHARS): string[] {
-  const bodies: string[] = [];
-  let body = '';
-  for (const record of records) {
-    const line = `${JSON.stringify(record)}\n`;
-    if (body !== '' && body.length + line.length > maxChars) {
-      bodies.push(body);
-      body = '';
-    }
-    body += line;
-  }
-  if (body !== '') bodies.push(body);
-  return bodies;
 }
 
 /** The options with their defaults; throws WorkerOptionError for one the worker cannot run with. */

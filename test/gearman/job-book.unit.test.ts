@@ -52,7 +52,7 @@ describe('JobBook', () => {
 describe('record lines', () => {
   it('round-trips records and counts lines that are not records without failing', () => {
     const records = [makeResult({ host: 'a' }), makeFailure('b', 'refused')];
-    const text = `${encodeRecordLines(records)}not json\n{"host":"c","ok":true,"code":"weird"}\n`;
+    const text = `${encodeRecordLines(records).join('')}not json\n{"host":"c","ok":true,"code":"weird"}\n`;
     expect(decodeRecordLines(Buffer.from(text))).toEqual({ records, malformed: 2 });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ndjsonPackets } from '../../src/gearman/worker.js';
+import { encodeRecordLines } from '../../src/gearman/record-lines.js';
 import type { HostResult } from '../../src/report/host-result.js';
 
 const record = (host: string, body?: string): HostResult => ({
@@ -18,10 +18,10 @@ const record = (host: string, body?: string): HostResult => ({
 
 const lines = (bodies: string[]): string[] => bodies.flatMap((body) => body.slice(0, -1).split('\n'));
 
-describe('ndjsonPackets', () => {
+describe('encodeRecordLines', () => {
   it('puts a chunk of records in one body, one JSON line each', () => {
     const records = [record('a'), record('b'), record('c')];
-    const bodies = ndjsonPackets(records);
+    const bodies = encodeRecordLines(records);
     expect(bodies).toHaveLength(1);
     expect(bodies[0]?.endsWith('\n')).toBe(true);
     expect(lines(bodies).map((line) => JSON.parse(line) as HostResult)).toEqual(records);
@@ -29,7 +29,7 @@ describe('ndjsonPackets', () => {
 
   it('cuts a large chunk at whole records, keeping order, and never leaves a body empty', () => {
     const records = [record('a', 'x'.repeat(300)), record('b'), record('c', 'y'.repeat(500)), record('d')];
-    const bodies = ndjsonPackets(records, 400);
+    const bodies = encodeRecordLines(records, 400);
     expect(bodies.length).toBeGreaterThan(1);
     expect(bodies.every((body) => body.endsWith('\n') && body !== '\n')).toBe(true);
     // A record longer than the limit goes alone; others are packed up to it.
@@ -38,6 +38,6 @@ describe('ndjsonPackets', () => {
   });
 
   it('gives no body for no records', () => {
-    expect(ndjsonPackets([])).toEqual([]);
+    expect(encodeRecordLines([])).toEqual([]);
   });
 });

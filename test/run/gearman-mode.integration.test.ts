@@ -202,7 +202,7 @@ describe('a worker that fails its job', () => {
       const { targets } = decodeJobPayload(packet.args[3]!);
       const first = targets[0]!;
       const record: HostResult = { host: first.host, url: `http://${first.host}/`, method: 'GET', ok: true, code: 'ok', status: 200, error: null, attempts: 1, durationMs: 1, bytes: 2, worker: 'rogue' };
-      rogue.send(PacketType.WORK_DATA, [handle, encodeRecordLines([record, record])]); // a repeat is dropped
+      rogue.send(PacketType.WORK_DATA, [handle, encodeRecordLines([record, record]).join('')]); // a repeat is dropped
       rogue.send(PacketType.WORK_EXCEPTION, [handle, 'disk full']);
     });
     rogue.send(PacketType.CAN_DO, ['fanout.http']);
