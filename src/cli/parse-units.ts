@@ -30,3 +30,14 @@ export function parseSize(flag: string, value: string): number {
   }
   return bytes;
 }
+
+/** A duration as a flag's default shows it: `10s`, `500ms`. */
+export function durationText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** A size as a flag's default shows it: `1MiB`, `512KiB`, `100`. */
+export function sizeText(bytes: number): string {
+  if (bytes > 0 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2}MiB`;
+  return bytes > 0 && bytes % 1024 === 0 ? `${bytes / 1024}KiB` : String(bytes);
+}

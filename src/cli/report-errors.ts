@@ -1,7 +1,7 @@
 // Runs a command body and turns the errors a user can act on into `fanout: <message>` on stderr and the
 // exit code of design.md §5: bad input is 2 (nothing was sent), output that cannot be written is 3.
 import { HostInputError } from '../hosts/host-input-error.js';
-import { SinkWriteError } from '../report/ndjson-sink.js';
+import { SinkWriteError } from '../report/record-sink.js';
 import { EXIT, type ExitCode } from '../run/exit-codes.js';
 import { UsageError } from './usage-error.js';
 

@@ -1,7 +1,7 @@
 // What pull and push do after oclif parsed the flags: build the RunConfig, run, map errors to exit codes.
 import type { ExitCode } from '../run/exit-codes.js';
-import { createGearmanBackend } from '../run/gearman-backend.js';
-import { localWorkerStarter } from '../run/local-workers.js';
+import { createGearmanBackend } from '../run/gearman/gearman-backend.js';
+import { localWorkerStarter } from '../run/gearman/local-workers.js';
 import type { RunConfig } from '../run/run-config.js';
 import { runFanout, type RunIo } from '../run/run-fanout.js';
 import { fdLimitWarning } from './fd-limit.js';

@@ -1,5 +1,13 @@
 // The flags pull and push share, declared once. Only src/commands and src/cli import oclif.
 import { Flags } from '@oclif/core';
+import { GEARMAN_DEFAULTS, REQUEST_DEFAULTS } from '../defaults.js';
+import { durationText, sizeText } from './parse-units.js';
+
+/**
+ * --gearman as pull, push, worker and status declare it (FANOUT_GEARMAN when absent); each command gives its own
+ * description and whether it is required. The value is parsed once, by parseServersFlag.
+ */
+export const gearmanFlag = Flags.custom<string>({ env: 'FANOUT_GEARMAN', helpValue: 'SERVERS' });
 
 export const hostFlags = {
   'hosts-file': Flags.string({
@@ -15,18 +23,18 @@ export const runFlags = {
   url: Flags.string({
     char: 'u',
     description: 'URL template: {host} {hostname} {port} {index}',
-    default: 'http://{host}/',
+    default: REQUEST_DEFAULTS.url,
     helpValue: 'TEMPLATE',
   }),
   method: Flags.string({ char: 'X', description: 'HTTP method (pull: GET, push: POST)', helpValue: 'METHOD' }),
   header: Flags.string({ char: 'H', multiple: true, description: 'request header "Name: value"; repeatable', helpValue: 'HEADER' }),
-  timeout: Flags.string({ description: 'whole request timeout (500ms, 10s, 2m)', default: '10s' }),
-  'connect-timeout': Flags.string({ description: 'TCP/TLS connect timeout', default: '5s' }),
-  expect: Flags.string({ description: 'statuses that count as ok: 200,204,3xx,200-299', default: '2xx' }),
-  concurrency: Flags.integer({ char: 'c', description: 'requests in flight at most', default: 100, min: 1 }),
-  retries: Flags.integer({ description: 'retries of requests that never left (refused, connect timeout, DNS)', default: 0, min: 0 }),
+  timeout: Flags.string({ description: 'whole request timeout (500ms, 10s, 2m)', default: durationText(REQUEST_DEFAULTS.timeoutMs) }),
+  'connect-timeout': Flags.string({ description: 'TCP/TLS connect timeout', default: durationText(REQUEST_DEFAULTS.connectTimeoutMs) }),
+  expect: Flags.string({ description: 'statuses that count as ok: 200,204,3xx,200-299', default: REQUEST_DEFAULTS.expect }),
+  concurrency: Flags.integer({ char: 'c', description: 'requests in flight at most', default: REQUEST_DEFAULTS.concurrency, min: 1 }),
+  retries: Flags.integer({ description: 'retries of requests that never left (refused, connect timeout, DNS)', default: REQUEST_DEFAULTS.retries, min: 0 }),
   body: Flags.boolean({ description: 'put the response body in each record (JSON parsed when it is JSON)' }),
-  'max-body': Flags.string({ description: 'with --body: larger bodies end as body_too_large', default: '1MiB' }),
+  'max-body': Flags.string({ description: 'with --body: larger bodies end as body_too_large', default: sizeText(REQUEST_DEFAULTS.maxBodyBytes) }),
   'include-headers': Flags.boolean({ description: 'put the response headers in each record' }),
   insecure: Flags.boolean({ char: 'k', description: 'do not verify TLS certificates' }),
   output: Flags.string({ char: 'o', description: 'write NDJSON records to FILE instead of stdout', helpValue: 'FILE' }),
@@ -40,16 +48,12 @@ export const runFlags = {
   progress: Flags.boolean({ allowNo: true, description: 'force the progress bar on or off (default: on for a terminal)' }),
   'dry-run': Flags.boolean({ description: 'print the method and URL each host would get; send nothing' }),
   'run-id': Flags.string({ description: 'run id for Idempotency-Key and job ids (reuse one to make a retry idempotent)' }),
-  gearman: Flags.string({
-    description: 'run through gearmand job servers HOST:PORT[,HOST:PORT...]',
-    env: 'FANOUT_GEARMAN',
-    helpValue: 'SERVERS',
-  }),
-  function: Flags.string({ description: 'gearman function name', default: 'fanout.http' }),
-  'batch-size': Flags.integer({ description: 'gearman mode: hosts per job', default: 250, min: 1 }),
-  'local-workers': Flags.integer({ description: 'gearman mode: also run N workers in this process', default: 0, min: 0 }),
-  'server-timeout': Flags.string({ description: 'gearman mode: how long to wait for a healthy job server', default: '10s' }),
-  'stall-timeout': Flags.string({ description: 'gearman mode: give up when no record arrives for this long', default: '60s' }),
+  gearman: gearmanFlag({ description: 'run through gearmand job servers HOST:PORT[,HOST:PORT...]' }),
+  function: Flags.string({ description: 'gearman function name', default: GEARMAN_DEFAULTS.functionName }),
+  'batch-size': Flags.integer({ description: 'gearman mode: hosts per job', default: GEARMAN_DEFAULTS.batchSize, min: 1 }),
+  'local-workers': Flags.integer({ description: 'gearman mode: also run N workers in this process', default: GEARMAN_DEFAULTS.localWorkers, min: 0 }),
+  'server-timeout': Flags.string({ description: 'gearman mode: how long to wait for a healthy job server', default: durationText(GEARMAN_DEFAULTS.serverTimeoutMs) }),
+  'stall-timeout': Flags.string({ description: 'gearman mode: give up when no record arrives for this long', default: durationText(GEARMAN_DEFAULTS.stallTimeoutMs) }),
 };
 
 export const pushFlags = {

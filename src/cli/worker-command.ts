@@ -3,9 +3,9 @@
 // Signals: the first SIGTERM/SIGINT stops gracefully (exit 0 once the jobs in hand are delivered); a second
 // one quits at once (exit 130; a worker's unfinished jobs go back to gearmand). Logs for people go to stderr,
 // one line per notable event; stdout stays empty.
-import { Supervisor } from '../gearman/supervisor.js';
-import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../gearman/worker.js';
-import type { FanoutWorkerOptions, LogLevel } from '../gearman/worker.js';
+import { Supervisor } from '../worker/supervisor.js';
+import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../worker/fanout-worker.js';
+import type { FanoutWorkerOptions, LogLevel } from '../worker/fanout-worker.js';
 import { EXIT } from '../run/exit-codes.js';
 import type { ExitCode } from '../run/exit-codes.js';
 import { fdLimitWarning } from './fd-limit.js';

@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { runWorkerCommand } from '../cli/worker-command.js';
-import { DEFAULT_FUNCTION, DEFAULT_MAX_JOBS, DEFAULT_WORKER_CONCURRENCY } from '../gearman/worker.js';
+import { gearmanFlag } from '../cli/run-flags.js';
+import { GEARMAN_DEFAULTS, WORKER_DEFAULTS } from '../defaults.js';
 
 export default class Worker extends Command {
   static override summary = 'Run a Gearman worker: take fanout jobs from gearmand job servers and stream their records back.';
@@ -12,23 +13,18 @@ export default class Worker extends Command {
     '<%= config.bin %> worker --gearman 127.0.0.1:4730 --processes 4',
   ];
   static override flags = {
-    gearman: Flags.string({
-      description: 'job servers HOST:PORT[,HOST:PORT...]; the worker connects to every one',
-      env: 'FANOUT_GEARMAN',
-      required: true,
-      helpValue: 'SERVERS',
-    }),
-    function: Flags.string({ description: 'gearman function to serve', default: DEFAULT_FUNCTION, helpValue: 'NAME' }),
+    gearman: gearmanFlag({ description: 'job servers HOST:PORT[,HOST:PORT...]; the worker connects to every one', required: true }),
+    function: Flags.string({ description: 'gearman function to serve', default: GEARMAN_DEFAULTS.functionName, helpValue: 'NAME' }),
     concurrency: Flags.integer({
       char: 'c',
       description: 'requests in flight at most, across all jobs of this process',
-      default: DEFAULT_WORKER_CONCURRENCY,
+      default: WORKER_DEFAULTS.concurrency,
       min: 1,
       helpValue: 'N',
     }),
-    'max-jobs': Flags.integer({ description: 'jobs held at once at most', default: DEFAULT_MAX_JOBS, min: 1, helpValue: 'N' }),
+    'max-jobs': Flags.integer({ description: 'jobs held at once at most', default: WORKER_DEFAULTS.maxJobs, min: 1, helpValue: 'N' }),
     id: Flags.string({ description: 'worker id shown by gearadmin --workers and in each record (default HOSTNAME/PID)', helpValue: 'ID' }),
-    processes: Flags.integer({ description: 'run N worker processes under a supervisor that restarts them', default: 1, min: 1, helpValue: 'N' }),
+    processes: Flags.integer({ description: 'run N worker processes under a supervisor that restarts them', default: WORKER_DEFAULTS.processes, min: 1, helpValue: 'N' }),
     quiet: Flags.boolean({ char: 'q', description: 'log only problems, not routine events' }),
   };
 

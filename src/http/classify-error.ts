@@ -1,6 +1,6 @@
 // Turns a transport failure into a record code (design.md §4), keyed on stable error codes
 // (undici `UND_ERR_*`, Node errno, OpenSSL/Node TLS codes), never on message text.
-import type { ResultCode } from '../report/host-result.js';
+import type { ResultCode } from '../record/host-result.js';
 
 const BY_CODE: Readonly<Record<string, ResultCode>> = {
   ECONNREFUSED: 'refused',

@@ -1,6 +1,6 @@
 // When a failed request is tried again. Pure: only failures where the request never left this machine
 // (nothing reached the server) are retried, so a retry can never repeat a push.
-import type { ResultCode } from '../report/host-result.js';
+import type { ResultCode } from '../record/host-result.js';
 
 const NEVER_LEFT: ReadonlySet<ResultCode> = new Set<ResultCode>(['refused', 'connect_timeout', 'dns']);
 

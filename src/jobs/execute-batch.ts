@@ -9,7 +9,7 @@
 import type { Dispatcher } from 'undici';
 import type { LimitFunction } from 'p-limit';
 import type { Target } from '../hosts/target.js';
-import type { HostResult, ResultCode } from '../report/host-result.js';
+import type { HostResult, ResultCode } from '../record/host-result.js';
 import { classifyError, OutcomeError } from '../http/classify-error.js';
 import { DeadlineQueue } from '../http/deadline-queue.js';
 import { startExchange, type RunningExchange } from '../http/exchange.js';

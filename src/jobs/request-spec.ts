@@ -1,5 +1,6 @@
 // The request spec: everything a worker needs to make one batch's requests, as plain JSON so it can
 // travel inside a Gearman job payload unchanged. Built once per run from the flags.
+import { REQUEST_DEFAULTS } from '../defaults.js';
 
 export interface RequestSpec {
   method: string;
@@ -23,3 +24,20 @@ export interface RequestSpec {
   includeHeaders: boolean;
   insecure: boolean;
 }
+
+/** A `fanout pull` with no flags; also what a hand-written job payload gets for every field it leaves out. */
+export const DEFAULT_SPEC: RequestSpec = {
+  method: REQUEST_DEFAULTS.method.pull,
+  url: REQUEST_DEFAULTS.url,
+  headers: [],
+  bodyBase64: null,
+  timeoutMs: REQUEST_DEFAULTS.timeoutMs,
+  connectTimeoutMs: REQUEST_DEFAULTS.connectTimeoutMs,
+  expect: REQUEST_DEFAULTS.expect,
+  retries: REQUEST_DEFAULTS.retries,
+  idempotencyKeyPrefix: null,
+  captureBody: false,
+  maxBodyBytes: REQUEST_DEFAULTS.maxBodyBytes,
+  includeHeaders: false,
+  insecure: false,
+};

@@ -1,5 +1,5 @@
 // Builds the record of one host from what happened to it. Pure.
-import type { HostResult, ResultCode } from '../report/host-result.js';
+import type { HostResult, ResultCode } from '../record/host-result.js';
 import { classifyError } from '../http/classify-error.js';
 import type { ExchangeOutcome } from '../http/exchange.js';
 import type { StatusPredicate } from '../http/expect-status.js';

@@ -3,7 +3,7 @@
 // reads the same in a terminal, a log file or a CI console.
 
 import { foldedSize } from './fold-hosts.js';
-import type { HostResult } from './host-result.js';
+import type { HostResult } from '../record/host-result.js';
 import type { Summary } from './summary.js';
 
 export interface RenderSummaryOptions {

@@ -11,8 +11,8 @@
 //   200's headers is counted under its code, not as a 200.
 
 import { foldHosts } from './fold-hosts.js';
-import type { HostResult, ResultCode } from './host-result.js';
-import { RESULT_CODES } from './host-result.js';
+import type { HostResult, ResultCode } from '../record/host-result.js';
+import { RESULT_CODES } from '../record/host-result.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
 /** Failed host names kept for folding; ~100 bytes each, so the cap is ~10 MB at worst. */

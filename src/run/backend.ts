@@ -2,7 +2,7 @@
 // hosts' records out as they complete. The runner knows nothing else of how the work gets done.
 import type { TargetPlan } from '../hosts/host-source.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
-import type { HostResult } from '../report/host-result.js';
+import type { HostResult } from '../record/host-result.js';
 
 export interface BackendRunOptions {
   concurrency: number;

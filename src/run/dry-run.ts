@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import type { TargetPlan } from '../hosts/host-source.js';
 import type { Target } from '../hosts/target.js';
 import { prepareSpec } from '../jobs/prepared-spec.js';
-import { writeLines } from '../report/ndjson-sink.js';
+import { writeLines } from '../report/record-sink.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { RunConfig } from './run-config.js';
 

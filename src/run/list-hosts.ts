@@ -1,7 +1,7 @@
 // `fanout hosts`: the expanded, validated, deduplicated host list, one per line, sent nowhere.
 import type { Writable } from 'node:stream';
 import { planTargets, type HostSource } from '../hosts/host-source.js';
-import { writeLines } from '../report/ndjson-sink.js';
+import { writeLines } from '../report/record-sink.js';
 
 export interface HostList {
   total: number;

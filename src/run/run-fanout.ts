@@ -9,7 +9,7 @@ import { UrlTemplateError } from '../hosts/url-template.js';
 import { ExpectParseError } from '../http/expect-status.js';
 import type { Resolver } from '../http/resolver.js';
 import { prepareSpec } from '../jobs/prepared-spec.js';
-import { createNdjsonSink, createTextFailureSink, type RecordSink } from '../report/ndjson-sink.js';
+import { createNdjsonSink, createTextFailureSink, type RecordSink } from '../report/record-sink.js';
 import { createProgress, shouldShowProgress } from '../report/progress.js';
 import { renderSummary } from '../report/render-summary.js';
 import { createSummaryBuilder, type Summary } from '../report/summary.js';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runFlags } from '../../src/cli/run-flags.js';
 import { toRunConfig, type ConfigInput, type PushFlags, type RunFlags } from '../../src/cli/to-run-config.js';
 import { UsageError } from '../../src/cli/usage-error.js';
-import { DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
+import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 
 /** oclif leaves a boolean flag without a default undefined when it is not given, whatever RunFlags says. */
 const UNSET = undefined as unknown as boolean;

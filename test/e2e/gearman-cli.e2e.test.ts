@@ -1,7 +1,7 @@
 // Gearman mode from the command line: one command with embedded workers does the whole job.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
-import type { HostResult } from '../../src/report/host-result.js';
+import type { HostResult } from '../../src/record/host-result.js';
 import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { parseNdjson, runCli } from '../helpers/run-cli.js';
 import { schemaViolations } from '../helpers/schemas.js';

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
-import type { HostResult } from '../../src/report/host-result.js';
+import type { HostResult } from '../../src/record/host-result.js';
 import { BIN, parseNdjson } from '../helpers/run-cli.js';
 
 let fleet: Fleet;

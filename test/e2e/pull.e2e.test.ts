@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
-import type { HostResult } from '../../src/report/host-result.js';
+import type { HostResult } from '../../src/record/host-result.js';
 import type { Summary } from '../../src/report/summary.js';
 import { BIN, parseNdjson, runCli } from '../helpers/run-cli.js';
 import { schemaViolations, validateSummary } from '../helpers/schemas.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
-import type { HostResult } from '../../src/report/host-result.js';
+import type { HostResult } from '../../src/record/host-result.js';
 import { parseNdjson, runCli } from '../helpers/run-cli.js';
 import { schemaViolations } from '../helpers/schemas.js';
 

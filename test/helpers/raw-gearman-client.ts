@@ -6,7 +6,7 @@ import { GearmanConnection } from '../../src/gearman/connection.js';
 import { PacketType } from '../../src/gearman/packet-types.js';
 import type { ParsedPacket } from '../../src/gearman/parser.js';
 import type { ServerAddress } from '../../src/gearman/server-address.js';
-import type { HostResult } from '../../src/report/host-result.js';
+import type { HostResult } from '../../src/record/host-result.js';
 
 export interface JobReply {
   handle: string;

@@ -1,5 +1,5 @@
 // A RunConfig for in-process runner tests: the defaults of `fanout pull`, changed only where a test says.
-import { DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
+import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import type { RunConfig } from '../../src/run/run-config.js';
 
 export function runConfig(hosts: readonly string[], overrides: Partial<RunConfig> = {}): RunConfig {

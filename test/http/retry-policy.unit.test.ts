@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RESULT_CODES } from '../../src/report/host-result.js';
+import { RESULT_CODES } from '../../src/record/host-result.js';
 import { isRetryable, retryDelayMs } from '../../src/http/retry-policy.js';
 
 describe('isRetryable', () => {

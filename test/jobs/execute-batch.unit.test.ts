@@ -3,8 +3,8 @@ import type { Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../src/hosts/target.js';
 import { executeBatch } from '../../src/jobs/execute-batch.js';
-import { DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
-import type { HostResult } from '../../src/report/host-result.js';
+import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
+import type { HostResult } from '../../src/record/host-result.js';
 
 interface Pending {
   origin: string;

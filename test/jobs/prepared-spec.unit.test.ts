@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../src/hosts/target.js';
-import { DEFAULT_SPEC } from '../../src/jobs/job-payload.js';
+import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import { prepareSpec } from '../../src/jobs/prepared-spec.js';
 import type { RequestSpec } from '../../src/jobs/request-spec.js';
 

@@ -1,5 +1,5 @@
 // Builds HostResult records for the report tests: a plausible ok record, changed only where a test says.
-import type { HostResult } from '../../src/report/host-result.js';
+import type { HostResult } from '../../src/record/host-result.js';
 
 export function makeResult(overrides: Partial<HostResult> = {}): HostResult {
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import hostResultSchema from '../../schema/host-result.schema.json' with { type: 'json' };
 import summarySchema from '../../schema/summary.schema.json' with { type: 'json' };
-import { RESULT_CODES } from '../../src/report/host-result.js';
+import { RESULT_CODES } from '../../src/record/host-result.js';
 import { createSummaryBuilder } from '../../src/report/summary.js';
 import { validateRecord, validateSummary } from '../helpers/schemas.js';
 import { makeFailure, makeResult } from './make-result.js';

@@ -2,8 +2,8 @@
 // by (connection, handle) because handles are unique only per server (protocol §5.9). It guarantees
 // one record per host: the first record for a host is kept, repeats (a requeued job re-sends records,
 // §5.2) and records for hosts a job never had are dropped. Pure bookkeeping: no sockets, no timers.
-import type { Target } from '../hosts/target.js';
-import type { HostResult } from '../report/host-result.js';
+import type { Target } from '../../hosts/target.js';
+import type { HostResult } from '../../record/host-result.js';
 
 export interface BookedJob<Server> {
   readonly id: number;

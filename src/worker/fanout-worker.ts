@@ -30,24 +30,22 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import pLimit from 'p-limit';
+import { GEARMAN_DEFAULTS, WORKER_DEFAULTS } from '../defaults.js';
 import type { LimitFunction } from 'p-limit';
 import { DispatcherPool } from '../http/dispatcher.js';
 import type { Resolver } from '../http/resolver.js';
 import { executeBatch } from '../jobs/execute-batch.js';
-import { decodeJobPayload } from '../jobs/job-payload.js';
-import type { GearmanConnection } from './connection.js';
-import { ConnectionErrorReason, GearmanConnectionError, GearmanServerError } from './errors.js';
-import type { PacketArg } from './encode.js';
-import { PacketType, packetTypeName } from './packet-types.js';
-import { encodeRecordLines } from './record-lines.js';
-import type { ParsedPacket } from './parser.js';
-import { ServerPool } from './server-pool.js';
-import type { BackoffOptions, PoolEvent } from './server-pool.js';
-import type { ServerAddress } from './server-address.js';
+import { decodeJobPayload } from '../jobs/wire-payload.js';
+import type { GearmanConnection } from '../gearman/connection.js';
+import { ConnectionErrorReason, GearmanConnectionError, GearmanServerError } from '../gearman/errors.js';
+import type { PacketArg } from '../gearman/encode.js';
+import { PacketType, packetTypeName } from '../gearman/packet-types.js';
+import { encodeRecordLines } from '../jobs/wire-results.js';
+import type { ParsedPacket } from '../gearman/parser.js';
+import { ServerPool } from '../gearman/server-pool.js';
+import type { BackoffOptions, PoolEvent } from '../gearman/server-pool.js';
+import type { ServerAddress } from '../gearman/server-address.js';
 
-export const DEFAULT_FUNCTION = 'fanout.http';
-export const DEFAULT_WORKER_CONCURRENCY = 100;
-export const DEFAULT_MAX_JOBS = 16;
 
 /** `info`: routine (connected, stopped); `warn`: something an operator may need to act on. */
 export type LogLevel = 'info' | 'warn';
@@ -393,10 +391,10 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
 export function checkWorkerOptions(options: FanoutWorkerOptions): Required<Pick<FanoutWorkerOptions, 'functionName' | 'id' | 'concurrency' | 'maxJobs'>> {
   if (options.servers.length === 0) throw new WorkerOptionError('expected at least one job server');
   return {
-    functionName: checkName('function name', options.functionName ?? DEFAULT_FUNCTION),
+    functionName: checkName('function name', options.functionName ?? GEARMAN_DEFAULTS.functionName),
     id: checkName('worker id', options.id ?? `${os.hostname()}/${process.pid}`),
-    concurrency: checkPositive('concurrency', options.concurrency ?? DEFAULT_WORKER_CONCURRENCY),
-    maxJobs: checkPositive('max jobs', options.maxJobs ?? DEFAULT_MAX_JOBS),
+    concurrency: checkPositive('concurrency', options.concurrency ?? WORKER_DEFAULTS.concurrency),
+    maxJobs: checkPositive('max jobs', options.maxJobs ?? WORKER_DEFAULTS.maxJobs),
   };
 }
 

@@ -1,7 +1,7 @@
 // Supervisor with tiny real child processes (node -e): restart back-off, its reset after a stable run, and stop.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Supervisor } from '../../src/gearman/supervisor.js';
-import type { SupervisorOptions } from '../../src/gearman/supervisor.js';
+import { Supervisor } from '../../src/worker/supervisor.js';
+import type { SupervisorOptions } from '../../src/worker/supervisor.js';
 
 const supervisors: Supervisor[] = [];
 afterEach(async () => {

@@ -11,27 +11,26 @@
 // No progress for --stall-timeout (no worker, or workers stuck) fails the run the same way, with a
 // message that says whether any worker is registered. WORK_FAIL/WORK_EXCEPTION make the job's hosts
 // without records worker_error. A requeued job re-sends records: the JobBook keeps the first per host.
-import { fetchStatus } from '../gearman/admin-client.js';
-import type { GearmanConnection } from '../gearman/connection.js';
-import { GearmanServerError } from '../gearman/errors.js';
-import { JobBook, type BookedJob } from '../gearman/job-book.js';
-import { PacketType } from '../gearman/packet-types.js';
-import type { ParsedPacket } from '../gearman/parser.js';
-import { decodeRecordLines } from '../gearman/record-lines.js';
-import { formatServerAddress, parseServerList, type ServerAddress } from '../gearman/server-address.js';
-import { ServerPool, type BackoffOptions, type PoolEvent } from '../gearman/server-pool.js';
-import type { Target } from '../hosts/target.js';
-import { encodeJobPayload } from '../jobs/job-payload.js';
-import { prepareSpec, type PreparedSpec } from '../jobs/prepared-spec.js';
-import type { RequestSpec } from '../jobs/request-spec.js';
-import { resultWithoutResponse } from '../jobs/to-host-result.js';
-import type { HostResult, ResultCode } from '../report/host-result.js';
-import { AsyncQueue } from './async-queue.js';
-import type { Backend } from './backend.js';
-import type { GearmanRunOptions } from './run-config.js';
+import { GEARMAN_DEFAULTS } from '../../defaults.js';
+import { fetchStatus } from '../../gearman/admin-client.js';
+import type { GearmanConnection } from '../../gearman/connection.js';
+import { GearmanServerError } from '../../gearman/errors.js';
+import { JobBook, type BookedJob } from './job-book.js';
+import { PacketType } from '../../gearman/packet-types.js';
+import type { ParsedPacket } from '../../gearman/parser.js';
+import { decodeRecordLines } from '../../jobs/wire-results.js';
+import { formatServerAddress, parseServerList, type ServerAddress } from '../../gearman/server-address.js';
+import { ServerPool, type BackoffOptions, type PoolEvent } from '../../gearman/server-pool.js';
+import type { Target } from '../../hosts/target.js';
+import { encodeJobPayload } from '../../jobs/wire-payload.js';
+import { prepareSpec, type PreparedSpec } from '../../jobs/prepared-spec.js';
+import type { RequestSpec } from '../../jobs/request-spec.js';
+import { resultWithoutResponse } from '../../jobs/to-host-result.js';
+import type { HostResult, ResultCode } from '../../record/host-result.js';
+import { AsyncQueue } from '../async-queue.js';
+import type { Backend } from '../backend.js';
+import type { GearmanRunOptions } from '../run-config.js';
 
-/** Jobs submitted and not finished at most: enough to keep many workers busy, never the whole run at once. */
-export const MAX_OUTSTANDING_JOBS = 16;
 /** Record chunks waiting for the consumer beyond which no new job is submitted. */
 const MAX_QUEUED_CHUNKS = 64;
 const WATCH_INTERVAL_MS = 100;
@@ -193,7 +192,7 @@ class GearmanRun {
   async #pumpLoop(): Promise<void> {
     do {
       this.#pumpAgain = false;
-      while (!this.#stopped && this.#book.outstanding < MAX_OUTSTANDING_JOBS && this.#out.size < MAX_QUEUED_CHUNKS) {
+      while (!this.#stopped && this.#book.outstanding < GEARMAN_DEFAULTS.maxOutstandingJobs && this.#out.size < MAX_QUEUED_CHUNKS) {
         const connection = this.#pickServer();
         if (!connection) return;
         const batch = await this.#nextBatch();

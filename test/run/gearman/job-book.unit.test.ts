@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { JobBook } from '../../src/gearman/job-book.js';
-import { decodeRecordLines, encodeRecordLines } from '../../src/gearman/record-lines.js';
-import { makeFailure, makeResult } from '../report/make-result.js';
+import { JobBook } from '../../../src/run/gearman/job-book.js';
+import { decodeRecordLines, encodeRecordLines } from '../../../src/jobs/wire-results.js';
+import { makeFailure, makeResult } from '../../report/make-result.js';
 
 const targets = (...hosts: string[]) => hosts.map((host, index) => ({ host, index }));
 

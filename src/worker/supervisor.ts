@@ -11,9 +11,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { backoffDelay } from './server-pool.js';
-import type { BackoffOptions } from './server-pool.js';
-import type { LogLevel } from './worker.js';
+import { backoffDelay } from '../gearman/server-pool.js';
+import type { BackoffOptions } from '../gearman/server-pool.js';
+import type { LogLevel } from './fanout-worker.js';
 
 export interface SupervisorOptions {
   processes: number;

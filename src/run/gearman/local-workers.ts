@@ -1,7 +1,7 @@
 // --local-workers N: fanout workers inside the client process, attached to the same job servers, so
 // one command does the whole gearman run on one machine. Stopped gracefully when the run ends.
-import { FanoutWorker } from '../gearman/worker.js';
-import type { ServerAddress } from '../gearman/server-address.js';
+import { FanoutWorker } from '../../worker/fanout-worker.js';
+import type { ServerAddress } from '../../gearman/server-address.js';
 import type { Companion } from './gearman-backend.js';
 
 export function localWorkerStarter(functionName: string, concurrency: number) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SPEC, decodeJobPayload, encodeJobPayload, JobPayloadError } from '../../src/jobs/job-payload.js';
+import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
+import { decodeJobPayload, encodeJobPayload, JobPayloadError } from '../../src/jobs/wire-payload.js';
 
 describe('job payload', () => {
   it('round-trips what the client sends', () => {

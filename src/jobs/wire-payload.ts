@@ -6,7 +6,8 @@ import { parseEntry } from '../hosts/parse-entry.js';
 import type { Target } from '../hosts/target.js';
 import { parseExpect } from '../http/expect-status.js';
 import { compileUrlTemplate } from '../hosts/url-template.js';
-import type { RequestSpec } from './request-spec.js';
+import { REQUEST_DEFAULTS } from '../defaults.js';
+import { DEFAULT_SPEC, type RequestSpec } from './request-spec.js';
 
 export const JOB_PAYLOAD_VERSION = 1;
 
@@ -23,23 +24,6 @@ export class JobPayloadError extends Error {
   override readonly name = 'JobPayloadError';
 }
 
-export const DEFAULT_SPEC: RequestSpec = {
-  method: 'GET',
-  url: 'http://{host}/',
-  headers: [],
-  bodyBase64: null,
-  timeoutMs: 10_000,
-  connectTimeoutMs: 5_000,
-  expect: '2xx',
-  retries: 0,
-  idempotencyKeyPrefix: null,
-  captureBody: false,
-  maxBodyBytes: 1024 * 1024,
-  includeHeaders: false,
-  insecure: false,
-};
-
-export const DEFAULT_JOB_CONCURRENCY = 100;
 const MAX_TARGETS = 100_000;
 
 export function encodeJobPayload(spec: RequestSpec, targets: readonly Target[], concurrency: number): string {
@@ -133,7 +117,7 @@ export function decodeJobPayload(bytes: Buffer | string): { spec: RequestSpec; t
   if (raw.v !== JOB_PAYLOAD_VERSION) {
     throw new JobPayloadError(`unsupported payload version ${JSON.stringify(raw.v)} (this worker understands v: ${JOB_PAYLOAD_VERSION})`);
   }
-  const concurrency = raw.concurrency === undefined ? DEFAULT_JOB_CONCURRENCY : raw.concurrency;
+  const concurrency = raw.concurrency === undefined ? REQUEST_DEFAULTS.concurrency : raw.concurrency;
   if (!isPositive(concurrency)) throw new JobPayloadError('concurrency: expected a positive integer');
   return { spec: decodeSpec(raw.spec), targets: decodeTargets(raw), concurrency };
 }

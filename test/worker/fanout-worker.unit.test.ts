@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeRecordLines } from '../../src/gearman/record-lines.js';
-import type { HostResult } from '../../src/report/host-result.js';
+import { encodeRecordLines } from '../../src/jobs/wire-results.js';
+import type { HostResult } from '../../src/record/host-result.js';
 
 const record = (host: string, body?: string): HostResult => ({
   host,

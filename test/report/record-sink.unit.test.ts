@@ -1,8 +1,8 @@
 import { PassThrough, Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
-import type { HostResult } from '../../src/report/host-result.js';
-import { createNdjsonSink, createTextFailureSink, SinkWriteError } from '../../src/report/ndjson-sink.js';
+import type { HostResult } from '../../src/record/host-result.js';
+import { createNdjsonSink, createTextFailureSink, SinkWriteError } from '../../src/report/record-sink.js';
 import { makeFailure, makeResult } from './make-result.js';
 
 function records(n: number): HostResult[] {

@@ -1,7 +1,7 @@
 // The records a worker streams in WORK_DATA: NDJSON, one HostResult per line, several lines per packet.
 // Both sides of the wire use these two functions, so the format is defined once.
-import type { HostResult } from '../report/host-result.js';
-import { RESULT_CODES } from '../report/host-result.js';
+import type { HostResult } from '../record/host-result.js';
+import { RESULT_CODES } from '../record/host-result.js';
 
 const CODES: ReadonlySet<string> = new Set(RESULT_CODES);
 

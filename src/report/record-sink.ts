@@ -10,7 +10,7 @@
 //   --output) becomes a SinkWriteError, thrown from the next write() or close().
 
 import type { Writable } from 'node:stream';
-import type { HostResult } from './host-result.js';
+import type { HostResult } from '../record/host-result.js';
 import { renderFailureLine } from './render-summary.js';
 
 /** The line for an item (a record, or a host of `fanout hosts`), without its newline; null writes nothing. */
