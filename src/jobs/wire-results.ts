@@ -1,5 +1,7 @@
-// The records a worker streams in WORK_DATA: NDJSON, one HostResult per line, several lines per packet.
-// Both sides of the wire use these two functions, so the format is defined once.
+// What a fanout worker sends back for a job (the other half of the wire format; the job itself is
+// wire-payload.ts): the records in WORK_DATA, NDJSON, one HostResult per line, several lines per packet, and
+// the WORK_COMPLETE body that ends the job. Both sides of the wire use these functions, so the format is
+// defined once. It belongs to the payload's version (JOB_PAYLOAD_VERSION): a worker answers a v1 job in v1.
 import type { HostResult } from '../record/host-result.js';
 import { RESULT_CODES } from '../record/host-result.js';
 
@@ -55,4 +57,29 @@ export function decodeRecordLines(data: Buffer | string): DecodedLines {
     }
   }
   return { records, malformed };
+}
+
+/** The WORK_COMPLETE body: what the worker says of the whole job. */
+export interface JobCompletion {
+  hosts: number;
+  ok: number;
+  failed: number;
+}
+
+/** One JSON line, ending with a newline so that the `gearman` CLI's output stays line-separated. */
+export function encodeCompletion({ hosts, ok, failed }: JobCompletion): string {
+  return `${JSON.stringify({ hosts, ok, failed })}\n`;
+}
+
+/** The completion a fanout worker sent, or null for any other body (a foreign worker's). */
+export function decodeCompletion(data: Buffer | string): JobCompletion | null {
+  try {
+    const value: unknown = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+    if (typeof value !== 'object' || value === null) return null;
+    const { hosts, ok, failed } = value as Record<string, unknown>;
+    const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+    return isCount(hosts) && isCount(ok) && isCount(failed) ? { hosts, ok, failed } : null;
+  } catch {
+    return null;
+  }
 }
