@@ -4,10 +4,12 @@ import { spawn } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFleet } from '../../fixtures/fleet/fleet.js';
-import type { Fleet } from '../../fixtures/fleet/fleet.js';
+import type { Fleet, FleetOptions } from '../../fixtures/fleet/fleet.js';
 import { fetchStatus } from '../../src/gearman/admin-client.js';
+import { GearmanConnection } from '../../src/gearman/connection.js';
+import { PacketType } from '../../src/gearman/packet-types.js';
 import type { ServerAddress } from '../../src/gearman/server-address.js';
 import { FanoutWorker } from '../../src/worker/fanout-worker.js';
 import type { FanoutWorkerOptions, JobEnd, JobInfo, WorkerEvents } from '../../src/worker/fanout-worker.js';
@@ -33,8 +35,8 @@ async function gearmand(port?: number): Promise<Gearmand> {
   return server;
 }
 
-async function fleet(hosts: number, latencyMs = 0): Promise<Fleet> {
-  const started = await startFleet({ hosts, latencyMs });
+async function fleet(hosts: number, options: Omit<FleetOptions, 'hosts'> = {}): Promise<Fleet> {
+  const started = await startFleet({ hosts, ...options });
   cleanups.push(() => started.close());
   return started;
 }
@@ -58,7 +60,12 @@ function worker(options: Omit<FanoutWorkerOptions, 'id'> & { id?: string }): {
 } {
   const logs: string[] = [];
   const ends: JobEnd[] = [];
-  const w = new FanoutWorker({ id: 'test-worker', backoff: { minDelayMs: 20, maxDelayMs: 100 }, ...options, log: (line) => logs.push(line) });
+  const w = new FanoutWorker({
+    id: 'test-worker',
+    backoff: { minDelayMs: 20, maxDelayMs: 100 },
+    ...options,
+    log: (line) => logs.push(line),
+  });
   let held = 0;
   let maxHeld = 0;
   w.on('job-start', () => (maxHeld = Math.max(maxHeld, ++held)));
@@ -68,7 +75,13 @@ function worker(options: Omit<FanoutWorkerOptions, 'id'> & { id?: string }): {
   });
   cleanups.push(() => w.kill());
   w.start();
-  return { worker: w, logs, maxHeld: () => maxHeld, ends, next: (event) => new Promise((resolve) => (w as EventEmitter).once(event, () => resolve())) };
+  return {
+    worker: w,
+    logs,
+    maxHeld: () => maxHeld,
+    ends,
+    next: (event) => new Promise((resolve) => (w as EventEmitter).once(event, () => resolve())),
+  };
 }
 
 describe('FanoutWorker against gearmand', () => {
@@ -102,7 +115,9 @@ describe('FanoutWorker against gearmand', () => {
     const raw = await client(addressOf(server));
 
     const bad = await Promise.all(
-      ['{not json', JSON.stringify({ v: 99, hosts: ['a'] }), JSON.stringify({ v: 1, spec: {} })].map((payload) => raw.submit(FN, payload).done),
+      ['{not json', JSON.stringify({ v: 99, hosts: ['a'] }), JSON.stringify({ v: 1, spec: {} })].map(
+        (payload) => raw.submit(FN, payload).done,
+      ),
     );
     expect(bad.map((reply) => reply.end.type)).toEqual(['exception', 'exception', 'exception']);
     expect(bad[0]?.end.text).toMatch(/^invalid job payload: payload is not JSON/);
@@ -142,31 +157,50 @@ describe('FanoutWorker against gearmand', () => {
 
   it('does not hoard: with every request slot taken it leaves the next job queued for other workers', async () => {
     const server = await gearmand();
-    const counting = await countingHosts(20, () => 150);
+    const gate = opening();
+    const counting = await countingHosts(20, () => 0, gate.opened);
     cleanups.push(() => counting.close());
     const raw = await client(addressOf(server));
     const targets = counting.hosts.map((host, index) => ({ host, index }));
-    const jobs = [raw.submit(FN, encodeJobPayload(SPEC, targets.slice(0, 10), 100)), raw.submit(FN, encodeJobPayload(SPEC, targets.slice(10), 100))];
+    const jobs = [
+      raw.submit(FN, encodeJobPayload(SPEC, targets.slice(0, 10), 100)),
+      raw.submit(FN, encodeJobPayload(SPEC, targets.slice(10), 100)),
+    ];
     await Promise.all(jobs.map((job) => job.created));
+    const sent = sentPackets();
     const { next } = worker({ servers: [addressOf(server)], concurrency: 5 });
 
     await next('job-start');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The hosts hold every answer: once all 5 slots are taken at the hosts, the worker has judged room since it
+    // took the first job (it does so before its requests can even reach a host), and sent no second grab.
+    await counting.whenOpen(5);
+    expect(sent.count(PacketType.GRAB_JOB_UNIQ)).toBe(1);
     expect(await fetchStatus(addressOf(server))).toEqual([{ function: FN, total: 2, running: 1, workers: 1 }]);
+    gate.open();
     const replies = await Promise.all(jobs.map((job) => job.done));
     expect(replies.flatMap(recordsOf)).toHaveLength(20);
     // Once the first job's last requests are finishing, slots free up and taking the second is right, so
     // how many jobs were held at once depends on timing; the queue check above is the no-hoarding proof.
     expect(counting.maxOpen()).toBe(5);
+    // The grab that took the second job came after records of the first had come back (freeing slots).
+    const secondGrab = sent.types().indexOf(PacketType.GRAB_JOB_UNIQ, sent.types().indexOf(PacketType.GRAB_JOB_UNIQ) + 1);
+    expect(sent.types().slice(0, secondGrab)).toContain(PacketType.WORK_STATUS);
   });
 
   it('stop() lets the job in hand finish and deliver everything, and takes no new job', async () => {
     const server = await gearmand();
-    const hosts = await fleet(10, 100);
+    const hosts = await fleet(10, { latencyMs: 100 });
     const { worker: w, next } = worker({ servers: [addressOf(server)] });
     const raw = await client(addressOf(server));
 
-    const first = raw.submit(FN, encodeJobPayload(SPEC, hosts.hosts.map((host, index) => ({ host, index })), 2));
+    const first = raw.submit(
+      FN,
+      encodeJobPayload(
+        SPEC,
+        hosts.hosts.map((host, index) => ({ host, index })),
+        2,
+      ),
+    );
     await next('job-start');
     const stopped = w.stop();
     const second = raw.submit(FN, encodeJobPayload(SPEC, [{ host: hosts.hosts[0] ?? '', index: 0 }], 1));
@@ -185,11 +219,19 @@ describe('FanoutWorker against gearmand', () => {
 
   it('after gearmand restarts on the same port, registers again and runs new jobs; the job in hand is abandoned', async () => {
     const first = await gearmand();
-    const hosts = await fleet(4, 2_000);
+    // Hosts that never answer: the job is still in hand whenever gearmand dies.
+    const hosts = await fleet(4, { faultFor: () => 'hang' });
     const { worker: w, next, ends, logs } = worker({ servers: [addressOf(first)] });
     await next('registered');
     const raw = await client(addressOf(first));
-    void raw.submit(FN, encodeJobPayload(SPEC, hosts.hosts.map((host, index) => ({ host, index })), 4));
+    void raw.submit(
+      FN,
+      encodeJobPayload(
+        SPEC,
+        hosts.hosts.map((host, index) => ({ host, index })),
+        4,
+      ),
+    );
     await next('job-start');
 
     const lost = next('job-end');
@@ -223,7 +265,13 @@ describe('FanoutWorker against gearmand', () => {
       rawOne.submit(FN, JSON.stringify({ v: 1, hosts: halves[0] })).done,
       rawTwo.submit(FN, JSON.stringify({ v: 1, hosts: halves[1] })).done,
     ]);
-    expect(replies.map((reply) => recordsOf(reply).map((record) => record.host).sort())).toEqual(halves.map((half) => [...half].sort()));
+    expect(
+      replies.map((reply) =>
+        recordsOf(reply)
+          .map((record) => record.host)
+          .sort(),
+      ),
+    ).toEqual(halves.map((half) => [...half].sort()));
     expect(new Set(starts.map((job) => job.server))).toEqual(new Set([one.address, two.address]));
   });
 
@@ -248,20 +296,31 @@ describe('FanoutWorker against gearmand', () => {
 });
 
 /**
- * HTTP hosts on 127.98.0.N (one address each, so each is its own origin) that answer after delayMs(index) and
- * count the requests open at once, as the fleet does not.
+ * HTTP hosts on 127.98.0.N (one address each, so each is its own origin) that answer delayMs(index) after `gate`
+ * resolves and count the requests open at once, as the fleet does not.
  */
-async function countingHosts(count: number, delayMs: (index: number) => number): Promise<{ hosts: string[]; maxOpen: () => number; close: () => Promise<void> }> {
+async function countingHosts(
+  count: number,
+  delayMs: (index: number) => number,
+  gate: Promise<void> = Promise.resolve(),
+): Promise<{ hosts: string[]; maxOpen: () => number; whenOpen: (n: number) => Promise<void>; close: () => Promise<void> }> {
   let open = 0;
   let maxOpen = 0;
+  const waiting: { n: number; resolve: () => void }[] = [];
   const servers = await Promise.all(
     Array.from({ length: count }, (_, index) => {
       const server = http.createServer((_req, res) => {
         maxOpen = Math.max(maxOpen, ++open);
-        setTimeout(() => {
-          open--;
-          res.end('{}');
-        }, delayMs(index));
+        for (const waiter of waiting.filter((w) => open >= w.n)) {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+        void gate.then(() =>
+          setTimeout(() => {
+            open--;
+            res.end('{}');
+          }, delayMs(index)),
+        );
       });
       // Each host on its own loopback address, as real hosts are (the port is the kernel's choice).
       return new Promise<http.Server>((resolve) => server.listen(0, `127.98.0.${index + 1}`, () => resolve(server)));
@@ -273,6 +332,8 @@ async function countingHosts(count: number, delayMs: (index: number) => number):
       return `${address}:${port}`;
     }),
     maxOpen: () => maxOpen,
+    /** Resolves once n requests are open at the same time. */
+    whenOpen: (n) => (open >= n ? Promise.resolve() : new Promise((resolve) => waiting.push({ n, resolve }))),
     close: async () => {
       await Promise.all(
         servers.map((server) => {
@@ -283,6 +344,24 @@ async function countingHosts(count: number, delayMs: (index: number) => number):
       );
     },
   };
+}
+
+/** A promise and the function that resolves it. */
+function opening(): { opened: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/**
+ * Every packet sent with GearmanConnection.send in this process from now on, in order: the worker's packets
+ * (the bare client's SUBMIT_JOB and OPTION_REQ go through request()). Restored after the test.
+ */
+function sentPackets(): { types: () => number[]; count: (type: number) => number } {
+  const spy = vi.spyOn(GearmanConnection.prototype, 'send');
+  cleanups.push(() => Promise.resolve(spy.mockRestore()));
+  const types = (): number[] => spy.mock.calls.map(([type]) => type);
+  return { types, count: (type) => types().filter((sentType) => sentType === type).length };
 }
 
 function runGearmanCli(args: readonly string[], stdin: string): Promise<{ code: number | null; stdout: string }> {

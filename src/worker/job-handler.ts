@@ -1,0 +1,90 @@
+// fanout's job handler: what a worker does with one `fanout.http` job. It decodes the payload (wire-payload.ts),
+// runs the batch with the shared batch executor, streams the records back and returns the WORK_COMPLETE body
+// (wire-results.ts). It owns the meaning of a job only: packets, connections and the grab cycle belong to the
+// generic worker (src/gearman/worker.ts), the shared limiter and the agents to the fanout worker, which injects
+// them, so the handler runs without gearmand (a fake JobIo, a scripted dispatcher) in tests.
+//
+// Decisions:
+// - A job runs at min(its own concurrency, the worker's), so it never queues more requests than the worker
+//   could run, and under the worker's limiter, shared by all its jobs.
+// - One WORK_DATA per chunk of records the executor yields (NDJSON; cut at whole records past 4 MiB) and one
+//   WORK_STATUS (records so far, hosts in the job) after it; each waits for the socket to take more.
+// - Errors become the WORK_EXCEPTION text: `invalid job payload: <reason>` for a payload that does not decode
+//   (nothing else is sent, the worker carries on), `worker error: <message>` for anything unexpected. An aborted
+//   job gets neither: nothing more may be sent for it, so its error is passed on as it is.
+
+import type { LimitFunction } from 'p-limit';
+import type { Dispatcher } from 'undici';
+import type { JobHandler, JobIo, WorkerJob } from '../gearman/worker.js';
+import { executeBatch } from '../jobs/execute-batch.js';
+import { decodeJobPayload } from '../jobs/wire-payload.js';
+import { encodeCompletion, encodeRecordLines } from '../jobs/wire-results.js';
+
+export interface JobHandlerOptions {
+  /** The worker's id, put in each record's `worker`. */
+  workerId: string;
+  /** The worker's request limit: no job runs more requests at once. */
+  concurrency: number;
+  /** The limiter every job of the worker shares (at most `concurrency` requests in flight across jobs). */
+  limit: LimitFunction;
+  /** The agent for a job's connect options (the worker's DispatcherPool). */
+  dispatcher: (connectTimeoutMs: number, insecure: boolean) => Dispatcher;
+  /** The payload decoded: the batch of `hosts` hosts starts now. Not called for a refused payload. */
+  onStart?: (job: WorkerJob, hosts: number) => void;
+  /** A chunk of records came back (so request slots were freed); `records` counts the job's records so far. */
+  onRecords?: (job: WorkerJob, records: number) => void;
+}
+
+type Batch = ReturnType<typeof decodeJobPayload>;
+
+export function createJobHandler(options: JobHandlerOptions): JobHandler {
+  return async (job, io, signal) => {
+    let batch: Batch;
+    try {
+      batch = decodeJobPayload(job.payload);
+    } catch (error) {
+      throw new Error(`invalid job payload: ${messageOf(error)}`, { cause: error });
+    }
+    options.onStart?.(job, batch.targets.length);
+    try {
+      return await runBatch(options, job, batch, io, signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new Error(`worker error: ${messageOf(error)}`, { cause: error });
+    }
+  };
+}
+
+/** Streams the batch's records; resolves with the WORK_COMPLETE body, rejects with the abort reason once aborted. */
+async function runBatch(
+  options: JobHandlerOptions,
+  job: WorkerJob,
+  { spec, targets, concurrency }: Batch,
+  io: JobIo,
+  signal: AbortSignal,
+): Promise<string> {
+  let records = 0;
+  let ok = 0;
+  const chunks = executeBatch(spec, targets, {
+    concurrency: Math.min(concurrency, options.concurrency),
+    dispatcher: options.dispatcher(spec.connectTimeoutMs, spec.insecure),
+    signal,
+    limit: options.limit,
+    worker: options.workerId,
+  });
+  for await (const chunk of chunks) {
+    // On abort the executor still yields a record per host (aborted, not_attempted): none of them is sent.
+    if (signal.aborted) break;
+    for (const body of encodeRecordLines(chunk)) await io.data(body);
+    records += chunk.length;
+    ok += chunk.reduce((n, record) => (record.ok ? n + 1 : n), 0);
+    options.onRecords?.(job, records);
+    await io.status(records, targets.length);
+  }
+  signal.throwIfAborted();
+  return encodeCompletion({ hosts: records, ok, failed: records - ok });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
