@@ -1,5 +1,7 @@
 // pdsh-style host ranges: `web[01-20,33].dc1`, `rack[1-2]-node[1-3]`.
-// Owns the range syntax and its lazy expansion; knows nothing about what makes a valid host (parse-entry.ts).
+// Owns the lazy expansion of the range syntax and its error messages; the lexical rules (what a range, an IPv6
+// literal and the expandable part of a URL are, how spans pad) live in range-syntax.ts, shared with the fold
+// of src/report/fold-hosts.ts. Knows nothing about what makes a valid host (parse-entry.ts).
 //
 // Rules:
 // - A bracket group whose content contains `:` is an IPv6 literal (`[::1]:8080`) and is copied verbatim.
@@ -10,14 +12,10 @@
 //   or fragment are the URL's own business (`?a[]=1`) and stay as they are.
 
 import { HostEntryError } from './host-input-error.js';
+import { isIpv6Literal, MAX_DIGITS, parseSpan, rangeScope, spanValue } from './range-syntax.js';
 
 /** An entry expanding to more hosts than this is refused, as almost certainly a typo (`[1-1000000000]`). */
 export const MAX_EXPANSION = 1_000_000;
-
-// Beyond 15 digits the arithmetic would leave Number's exact integers.
-const MAX_DIGITS = 15;
-const SPAN = /^(\d+)(?:-(\d+))?$/;
-const URL_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
 
 interface Span {
   start: number;
@@ -29,11 +27,6 @@ interface Span {
 interface RangePattern {
   literals: string[];
   groups: Span[][];
-}
-
-/** How many hosts `entry` expands to (1 when it has no range), without expanding it. */
-export function countExpansion(entry: string): number {
-  return patternSize(parsePattern(entry));
 }
 
 /**
@@ -60,7 +53,7 @@ function* combine(pattern: RangePattern, groupIndex: number, prefix: string): Ge
   const literal = pattern.literals[groupIndex + 1] ?? '';
   for (const span of group) {
     for (let n = span.start; n <= span.end; n++) {
-      yield* combine(pattern, groupIndex + 1, prefix + String(n).padStart(span.width, '0') + literal);
+      yield* combine(pattern, groupIndex + 1, prefix + spanValue(n, span.width) + literal);
     }
   }
 }
@@ -70,8 +63,7 @@ function patternSize(pattern: RangePattern): number {
 }
 
 function parsePattern(entry: string): RangePattern {
-  const authority = URL_AUTHORITY.exec(entry)?.[0];
-  const expandable = authority ?? entry;
+  const expandable = entry.slice(0, rangeScope(entry));
   const literals: string[] = [];
   const groups: Span[][] = [];
   let literal = '';
@@ -85,7 +77,7 @@ function parsePattern(entry: string): RangePattern {
     const close = expandable.indexOf(']', open + 1);
     if (close === -1) throw new HostEntryError(`unclosed range "${entry}"`);
     const content = expandable.slice(open + 1, close);
-    if (content.includes(':')) {
+    if (isIpv6Literal(content)) {
       literal += expandable.slice(i, close + 1);
     } else {
       literals.push(literal + expandable.slice(i, open));
@@ -101,12 +93,12 @@ function parsePattern(entry: string): RangePattern {
 function parseGroup(content: string, entry: string): Span[] {
   if (content === '') throw new HostEntryError(`empty range "[]" in "${entry}"`);
   return content.split(',').map((item) => {
-    const match = SPAN.exec(item);
-    if (match === null) {
+    const bounds = parseSpan(item);
+    if (bounds === null) {
       const kind = /[^\d,-]/.test(content) ? 'non-numeric' : 'malformed';
       throw new HostEntryError(`${kind} range "[${content}]" in "${entry}"`);
     }
-    const [, from = '', to = from] = match;
+    const { from, to } = bounds;
     if (from.length > MAX_DIGITS || to.length > MAX_DIGITS) {
       throw new HostEntryError(`range bound too large in "[${content}]" in "${entry}"`);
     }

@@ -1,15 +1,14 @@
 // Folds host names into pdsh ranges for humans: `web03.dc1 web17.dc1 web18.dc1` → `web[03,17-18].dc1`.
 // Owns the folding and its sort order; the output must expand back to exactly the input through
-// src/hosts/expand-ranges.ts (padding follows the start of each span, only a URL's authority expands,
-// bracketed IPv6 literals are verbatim), so it never folds where that expansion could not undo it.
+// src/hosts/expand-ranges.ts, so it writes by the same rules (src/hosts/range-syntax.ts: padding follows the
+// start of each span, only a URL's authority expands, bracketed IPv6 literals are verbatim, at most
+// MAX_DIGITS digits a bound) and never folds where that expansion could not undo it.
 //
 // Each host folds on one numeric run: the last run in which it differs from at least one other host while
 // the rest of the name is identical. Two-dimensional grids (`r[1-2]n[1-3]`) fold along one axis only.
 
-// Longer runs would leave Number's exact integers (the same bound as expand-ranges.ts).
-const MAX_DIGITS = 15;
-const URL_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
-const SPAN_LIST = /^\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*$/;
+import { isIpv6Literal, MAX_DIGITS, parseSpan, rangeScope, spanValue } from '../hosts/range-syntax.js';
+
 // Cannot occur in a host name, so it cannot make two different masked names equal.
 const HOLE = '\u0000';
 
@@ -91,20 +90,15 @@ export function foldHosts(hosts: Iterable<string>): string[] {
 }
 
 /**
- * How many hosts an entry of foldHosts' output stands for. Only digit-and-dash brackets count as ranges,
- * which is all foldHosts writes; an IPv6 literal's brackets hold a `:`.
+ * How many hosts an entry of foldHosts' output stands for. Only brackets that are a list of spans count as
+ * ranges, which is all foldHosts writes; an IPv6 literal's brackets hold a `:`.
  */
 export function foldedSize(entry: string): number {
   let size = 1;
   for (const match of entry.matchAll(/\[([^\]]*)\]/g)) {
-    const content = match[1] ?? '';
-    if (!SPAN_LIST.test(content)) continue;
-    let count = 0;
-    for (const span of content.split(',')) {
-      const [from = '', to = from] = span.split('-');
-      count += Number(to) - Number(from) + 1;
-    }
-    size *= count;
+    const spans = (match[1] ?? '').split(',').map(parseSpan);
+    if (!spans.every((span) => span !== null)) continue;
+    size *= spans.reduce((count, { from, to }) => count + Number(to) - Number(from) + 1, 0);
   }
   return size;
 }
@@ -142,7 +136,7 @@ function foldGroup(key: string, members: Member[]): Entry {
   let last = start;
   for (const member of members.slice(1)) {
     // A span pads every value to its start's width, so it extends only to a value written that way.
-    if (member.value === last.value + 1 && member.digits === String(member.value).padStart(start.digits.length, '0')) {
+    if (member.value === last.value + 1 && member.digits === spanValue(member.value, start.digits.length)) {
       last = member;
       continue;
     }
@@ -164,14 +158,14 @@ function span(start: Member, last: Member): string {
  * expand-ranges.ts, so such a host does not fold at all.
  */
 function numericRuns(host: string): Array<readonly [number, number]> {
-  const foldable = URL_AUTHORITY.exec(host)?.[0].length ?? host.length;
+  const foldable = rangeScope(host);
   const runs: Array<readonly [number, number]> = [];
   let i = 0;
   while (i < foldable) {
     const c = host.charCodeAt(i);
     if (c === 0x5b /* [ */) {
       const close = host.indexOf(']', i + 1);
-      if (close === -1 || close >= foldable || !host.slice(i + 1, close).includes(':')) return [];
+      if (close === -1 || close >= foldable || !isIpv6Literal(host.slice(i + 1, close))) return [];
       i = close + 1;
     } else if (c === 0x5d /* ] */) {
       return [];

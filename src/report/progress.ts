@@ -17,8 +17,8 @@ import type { SummaryCounts } from './summary.js';
 export type ProgressStream = Writable & { isTTY?: boolean; columns?: number };
 
 export interface ProgressOptions {
-  /** Hosts in the run; null until known (hosts streamed from stdin), see setTotal. */
-  total: number | null;
+  /** Hosts in the run. */
+  total: number;
   stream: ProgressStream;
   enabled: boolean;
   /** Redraws per second. */
@@ -27,7 +27,6 @@ export interface ProgressOptions {
 
 export interface Progress {
   update(counts: SummaryCounts): void;
-  setTotal(total: number): void;
   /** Erases the line so other output can start at column 0; the next frame draws it again below. */
   clear(): void;
   /** Erases the line for good (the summary takes its place). Idempotent. */
@@ -53,13 +52,12 @@ export function shouldShowProgress({ flag, isTTY, term }: ProgressDecision): boo
 }
 
 export function createProgress(options: ProgressOptions): Progress {
-  if (!options.enabled) return { update() {}, setTotal() {}, clear() {}, stop() {} };
+  if (!options.enabled) return { update() {}, clear() {}, stop() {} };
 
-  const { stream } = options;
+  const { stream, total } = options;
   const isTTY = stream.isTTY === true;
   const startedAt = Date.now();
   let counts: SummaryCounts = { done: 0, ok: 0, failed: 0 };
-  let total = options.total;
   let stopped = false;
 
   const bar = new SingleBar({
@@ -82,14 +80,11 @@ export function createProgress(options: ProgressOptions): Progress {
     // have scrolled the screen, that row holds one of them: save again after every draw, so it is the bar's.
     bar.on('redraw-post', () => stream.write(SAVE_CURSOR));
   }
-  bar.start(total ?? 0, 0);
+  bar.start(total, 0);
 
   return {
     update(next) {
       counts = next;
-    },
-    setTotal(next) {
-      total = next;
     },
     clear() {
       if (stopped || !isTTY) return;
@@ -105,14 +100,15 @@ export function createProgress(options: ProgressOptions): Progress {
 }
 
 /** `[████░░░░] 1234/2000 · ok 1200 · failed 34 · 714 hosts/s · ETA 1.1s`, cut to the terminal's width. */
-export function progressLine(counts: SummaryCounts, total: number | null, elapsedMs: number, width: number): string {
+export function progressLine(counts: SummaryCounts, total: number, elapsedMs: number, width: number): string {
   const rate = elapsedMs > 0 ? (counts.done * 1000) / elapsedMs : 0;
-  const parts =
-    total === null
-      ? [`${counts.done} done`]
-      : [`${barOf(total === 0 ? 1 : counts.done / total)} ${counts.done}/${total}`];
-  parts.push(`ok ${counts.ok}`, `failed ${counts.failed}`, `${formatRate(rate)} hosts/s`);
-  if (total !== null && rate > 0 && counts.done < total) {
+  const parts = [
+    `${barOf(total === 0 ? 1 : counts.done / total)} ${counts.done}/${total}`,
+    `ok ${counts.ok}`,
+    `failed ${counts.failed}`,
+    `${formatRate(rate)} hosts/s`,
+  ];
+  if (rate > 0 && counts.done < total) {
     const etaMs = ((total - counts.done) / rate) * 1000;
     parts.push(`ETA ${etaMs < 1000 ? '<1s' : formatDuration(etaMs)}`);
   }

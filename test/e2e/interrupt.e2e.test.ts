@@ -1,9 +1,7 @@
 // Ctrl-C on a real run: the first one finishes with a record for every host and exit 130.
-import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
-import type { HostResult } from '../../src/record/host-result.js';
-import { BIN, parseNdjson } from '../helpers/run-cli.js';
+import { parseNdjson, startCli, type RunningCli } from '../helpers/run-cli.js';
 
 let fleet: Fleet;
 beforeAll(async () => {
@@ -11,22 +9,37 @@ beforeAll(async () => {
 });
 afterAll(() => fleet.close());
 
+let run: RunningCli | undefined;
+afterEach(async () => {
+  await run?.stop();
+  run = undefined;
+});
+
+/** Resolves once `accept` holds, polling the fleet's counters (they have no event); stops when the test times out. */
+async function until(accept: () => boolean, signal: AbortSignal): Promise<void> {
+  while (!accept()) {
+    signal.throwIfAborted();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('SIGINT', () => {
-  it('ends a run at once with every host accounted for, exit 130', async () => {
-    const child = spawn(process.execPath, [BIN, 'pull', ...fleet.hosts, '-c', '5', '--timeout', '30s'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  it('ends a run whose hosts would hang for an hour, with every host accounted for, exit 130', async ({ signal }) => {
+    // The hung hosts never answer and the request timeout is an hour, far past any test timeout: the run can
+    // only end because of the interrupt, and only the interrupt can give the hung hosts the code `aborted`.
+    run = startCli(['pull', ...fleet.hosts, '-c', '5', '--timeout', '1h']);
     // The first 5 hosts hang and fill every slot: wait until they are in flight at the fleet.
-    while (fleet.totalRequests() < 5) await new Promise((resolve) => setTimeout(resolve, 20));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(code).toBe(130);
-    const records = parseNdjson<HostResult>(stdout);
+    await until(() => fleet.totalRequests() >= 5, signal);
+    run.child.kill('SIGINT');
+    const { exitCode, stdout, stderr } = await run.exited;
+    expect(exitCode).toBe(130);
+    const records = parseNdjson(stdout);
     expect(records).toHaveLength(40);
-    expect(records.filter((r) => r.code === 'aborted')).toHaveLength(5);
+    expect(new Set(records.map((r) => r.host))).toEqual(new Set(fleet.hosts));
+    const aborted = records.filter((r) => r.code === 'aborted');
+    expect(aborted.map((r) => r.host).sort()).toEqual(fleet.hosts.slice(0, 5).sort());
     expect(records.filter((r) => r.code === 'not_attempted')).toHaveLength(35);
+    expect(fleet.totalRequests()).toBe(5); // nothing was sent after the interrupt
     expect(stderr).toContain('interrupted');
     expect(stderr).toMatch(/40 hosts · 0 ok · 40 failed/);
   });

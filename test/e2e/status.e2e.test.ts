@@ -20,7 +20,7 @@ beforeAll(async () => {
   worker.send(PacketType.CAN_DO, ['other.fn']);
   for (let i = 0; i < 3; i++) await client.submit(PacketType.SUBMIT_JOB_BG, 'fanout.http', `status-test-${i}`, '{}');
   await client.submit(PacketType.SUBMIT_JOB_BG, 'idle.fn', 'status-test-idle', '{}');
-  await worker.echo(); // the worker's CAN_DOs are processed before the admin queries
+  await worker.request(PacketType.ECHO_REQ, ['']); // a round trip: the worker's CAN_DOs are processed before the admin queries
 });
 afterAll(async () => {
   await Promise.all(connections.map((c) => c.close()));

@@ -2,7 +2,7 @@
 // as a service manager would, and under its own supervisor with --processes.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFleet } from '../../fixtures/fleet/fleet.js';
 import type { Fleet } from '../../fixtures/fleet/fleet.js';
 import { fetchStatus, fetchWorkers } from '../../src/gearman/admin-client.js';
@@ -11,10 +11,16 @@ import { startGearmand } from '../helpers/gearmand.js';
 import type { Gearmand } from '../helpers/gearmand.js';
 import { RawClient, recordsOf } from '../helpers/raw-gearman-client.js';
 import { BIN } from '../helpers/run-cli.js';
+import { checkRecords } from '../helpers/schemas.js';
 
 const FN = 'fanout.http';
 
 const cleanups: (() => Promise<void> | void)[] = [];
+// Aborted when the test times out: polling stops with it instead of querying servers the cleanup has stopped.
+let testSignal: AbortSignal;
+beforeEach(({ signal }) => {
+  testSignal = signal;
+});
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -60,15 +66,22 @@ async function client(server: Gearmand): Promise<RawClient> {
   return raw;
 }
 
-/** Polls until `accept` holds for what `read` returns; fails after 10 s. */
+/**
+ * Polls until `accept` holds for what `read` returns (gearmand's admin answers have no event to wait for).
+ * No deadline of its own: the test's timeout bounds it, and then it stops, naming the last value.
+ */
 async function until<T>(read: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
   for (;;) {
     const value = await read();
     if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within 10 s; last value: ${JSON.stringify(value)}`);
+    if (testSignal.aborted) throw new Error(`condition never met; last value: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Resolves once the process has written `text` on stderr. */
+async function untilStderr(worker: Running, text: string): Promise<void> {
+  await until(() => Promise.resolve(worker.stderr()), (stderr) => stderr.includes(text));
 }
 
 const fanoutWorkers = async (server: Gearmand): Promise<WorkerInfo[]> =>
@@ -103,7 +116,7 @@ describe('fanout worker', () => {
 
     const reply = await job;
     expect(reply.end).toEqual({ type: 'complete', text: `${JSON.stringify({ hosts: 6, ok: 6, failed: 0 })}\n` });
-    expect(recordsOf(reply).map((record) => [record.ok, record.worker])).toEqual(Array(6).fill([true, 'e2e-worker']));
+    expect(checkRecords(recordsOf(reply)).map((record) => [record.ok, record.worker])).toEqual(Array(6).fill([true, 'e2e-worker']));
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     expect(worker.stdout()).toBe('');
     const lines = worker.stderr().trimEnd().split('\n');
@@ -112,19 +125,21 @@ describe('fanout worker', () => {
   });
 
   it('quits at once with 130 on a second signal, handing the unfinished job back to gearmand', async () => {
+    // The hosts answer after an hour and the job's timeout is an hour, far past any test timeout: the worker can
+    // only exit because of the second signal, and the job can only be back in the queue because it let go of it.
+    const HOUR = 3_600_000;
     const server = await gearmand();
-    const hosts = await fleet(2, 20_000);
-    const worker = spawnWorker(['--gearman', server.address, '--quiet']);
+    const hosts = await fleet(2, HOUR);
+    const worker = spawnWorker(['--gearman', server.address]);
     const raw = await client(server);
-    void raw.submit(FN, JSON.stringify({ v: 1, hosts: hosts.hosts }));
+    void raw.submit(FN, JSON.stringify({ v: 1, hosts: hosts.hosts, spec: { timeoutMs: HOUR } }));
     await until(() => running(server), (count) => count === 1);
 
     worker.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const started = Date.now();
+    await untilStderr(worker, 'SIGTERM: taking no new jobs, finishing the 1 in hand');
     worker.child.kill('SIGINT');
     expect(await worker.exited).toEqual({ code: 130, signal: null });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(worker.stderr()).toContain('SIGINT again: quitting, 1 job(s) in hand go back to gearmand');
     // Back in the queue, waiting for another worker.
     const requeued = (): Promise<unknown> => fetchStatus({ host: server.host, port: server.port });
     await until(requeued, (status) => JSON.stringify(status) === JSON.stringify([{ function: FN, total: 1, running: 0, workers: 0 }]));

@@ -1,13 +1,18 @@
-import { PassThrough } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createProgress, progressLine, shouldShowProgress } from '../../src/report/progress.js';
 import type { ProgressStream } from '../../src/report/progress.js';
 
+// What reached the terminal, kept as it is written (no stream buffering between a write and the assertion).
 function terminal(isTTY: boolean): { stream: ProgressStream; output: () => string } {
-  const stream: ProgressStream = Object.assign(new PassThrough(), { isTTY, columns: 100 });
   let text = '';
-  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const sink = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const stream: ProgressStream = Object.assign(sink, { isTTY, columns: 100 });
   return { stream, output: () => text };
 }
 
@@ -32,8 +37,7 @@ describe('progressLine', () => {
     );
   });
 
-  it('drops the bar and ETA while the total is unknown, and the ETA once done', () => {
-    expect(progressLine({ done: 5, ok: 5, failed: 0 }, null, 2000, 200)).toBe('5 done · ok 5 · failed 0 · 2.5 hosts/s');
+  it('drops the ETA once done', () => {
     expect(progressLine({ done: 4, ok: 3, failed: 1 }, 4, 2000, 200)).toBe(
       '[████████████████████] 4/4 · ok 3 · failed 1 · 2.0 hosts/s',
     );
@@ -44,44 +48,80 @@ describe('progressLine', () => {
   });
 });
 
+// cli-progress draws on its own setTimeout schedule and reads Date.now(): fake clocks make every frame a step.
 describe('createProgress', () => {
-  it('draws nothing when disabled', async () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('draws nothing when disabled, and schedules nothing', () => {
     const { stream, output } = terminal(true);
     const progress = createProgress({ total: 10, stream, enabled: false });
     progress.update({ done: 5, ok: 5, failed: 0 });
+    vi.advanceTimersByTime(10_000);
+    progress.clear();
     progress.stop();
-    await sleep(5);
     expect(output()).toBe('');
+    expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('draws the latest counts on a terminal, erases itself on stop, and leaves Ctrl-C to the CLI', async () => {
+  it('draws the latest counts once a frame, with rate and ETA over the whole run, and leaves Ctrl-C to the CLI', () => {
     const { stream, output } = terminal(true);
     const sigintListeners = process.listenerCount('SIGINT');
-    const progress = createProgress({ total: 10, stream, enabled: true, fps: 50 });
+    const progress = createProgress({ total: 100, stream, enabled: true, fps: 10 });
     expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
+    // The first frame is drawn at once; with nothing done yet there is no rate to take an ETA from.
+    expect(output()).toContain('0/100 · ok 0 · failed 0 · 0.0 hosts/s');
+    expect(output()).not.toContain('ETA');
+
     for (let done = 1; done <= 7; done++) progress.update({ done, ok: done - 1, failed: 1 });
-    await sleep(60);
-    expect(output()).toContain('7/10 · ok 6 · failed 1');
-    expect(output()).not.toContain('3/10');
+    const firstFrame = output();
+    vi.advanceTimersByTime(99);
+    expect(output()).toBe(firstFrame); // update() only stores the counts; the next frame (100 ms at 10 fps) draws them
+    vi.advanceTimersByTime(1);
+    expect(output().slice(firstFrame.length)).toContain('7/100 · ok 6 · failed 1 · 70 hosts/s · ETA 1.3s');
+    expect(output()).not.toContain('3/100');
+
+    // Nothing finishes for a while: the rate over the whole run falls and the ETA grows.
+    vi.advanceTimersByTime(900);
+    expect(output()).toContain('7/100 · ok 6 · failed 1 · 7.0 hosts/s · ETA 13.3s');
+    vi.advanceTimersByTime(1000);
+    expect(output()).toContain('7/100 · ok 6 · failed 1 · 3.5 hosts/s · ETA 26.6s');
+  });
+
+  it('erases itself on stop, for good, showing the cursor again and leaving auto-wrap alone', () => {
+    const { stream, output } = terminal(true);
+    const progress = createProgress({ total: 10, stream, enabled: true });
+    progress.update({ done: 3, ok: 3, failed: 0 });
+    vi.advanceTimersByTime(1000);
     progress.stop();
     progress.stop();
     // Cursor shown again, back on the bar's row, line erased.
     expect(output().endsWith('\u001b[?25h\u001b8\u001b[1G\u001b[2K')).toBe(true);
     // Auto-wrap stays as it was, so long failure lines still wrap.
     expect(output()).not.toContain('\u001b[?7l');
+    expect(vi.getTimerCount()).toBe(0);
     const final = output();
-    await sleep(60);
+    vi.advanceTimersByTime(10_000);
     expect(output()).toBe(final);
   });
 
-  it('erases its line for failure lines, and stop() erases the bar below them, not a failure line', () => {
+  it('erases its line for failure lines and draws it again below them; stop() erases the bar, not a failure line', () => {
     const { stream, output } = terminal(true);
     const progress = createProgress({ total: 10, stream, enabled: true });
+    progress.update({ done: 2, ok: 1, failed: 1 });
     const before = output().length;
     progress.clear();
     expect(output().slice(before)).toBe('\u001b[1G\u001b[2K');
     // Another writer on the same terminal, as the failure lines on stdout are.
     stream.write('web03  refused  connect ECONNREFUSED\n');
+    const afterFailure = output().length;
+    vi.advanceTimersByTime(125); // one frame at the default 8 fps
+    expect(output().slice(afterFailure)).toContain('2/10 · ok 1 · failed 1');
     progress.stop();
     const text = output();
     const restore = text.lastIndexOf('\u001b8');
@@ -89,15 +129,23 @@ describe('createProgress', () => {
     expect(text.lastIndexOf('\u001b7', restore)).toBeGreaterThan(text.lastIndexOf('\n'));
   });
 
-  it('prints plain lines when forced onto something that is not a terminal', () => {
+  it('prints a plain line every 2 s when forced onto something that is not a terminal, and a last one on stop', () => {
     const { stream, output } = terminal(false);
-    const progress = createProgress({ total: 3, stream, enabled: true });
-    progress.setTotal(4);
+    const progress = createProgress({ total: 4, stream, enabled: true });
+    const first = '[░░░░░░░░░░░░░░░░░░░░] 0/4 · ok 0 · failed 0 · 0.0 hosts/s\n';
+    expect(output()).toBe(first);
     progress.update({ done: 2, ok: 2, failed: 0 });
+    vi.advanceTimersByTime(1999);
+    expect(output()).toBe(first);
+    vi.advanceTimersByTime(1);
+    const second = '[██████████░░░░░░░░░░] 2/4 · ok 2 · failed 0 · 1.0 hosts/s · ETA 2.0s\n';
+    expect(output()).toBe(first + second);
     progress.clear();
+    expect(output()).toBe(first + second);
+    progress.update({ done: 3, ok: 2, failed: 1 });
+    vi.advanceTimersByTime(1000);
     progress.stop();
-    expect(output()).toMatch(/^\[░+\] 0\/3 · ok 0 · failed 0 · [\d.]+ hosts\/s\n/);
-    expect(output()).toMatch(/\n\[█+░+\] 2\/4 · ok 2 · failed 0 · [\d.]+ hosts\/s.*\n$/);
-    expect(output()).not.toContain('\u001b');
+    expect(output()).toBe(`${first}${second}[███████████████░░░░░] 3/4 · ok 2 · failed 1 · 1.0 hosts/s · ETA 1.0s\n`);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
