@@ -1,4 +1,4 @@
-// One-shot text admin commands against one gearmand (gearman-protocol.md §4): connect, send one
+// One-shot text admin commands against one gearmand (docs/gearman.md §4): connect, send one
 // line, read its reply, disconnect, all within one deadline. For `fanout status` and for the client
 // to tell "no worker registered for the function". Reply parsing lives in admin-text.ts.
 
@@ -48,7 +48,7 @@ export function adminCommand(address: ServerAddress, command: string, options: A
       try {
         reply = assembler.push(chunk)[0];
       } catch (error) {
-        finish(() => reject(error));
+        finish(() => reject(error as GearmanProtocolError)); // the assembler throws nothing else
         return;
       }
       if (reply !== undefined) finish(() => resolve(reply));

@@ -1,4 +1,4 @@
-// gearmand's text admin protocol (gearman-protocol.md §4): pure parsers for the `status` and
+// gearmand's text admin protocol (docs/gearman.md §4): pure parsers for the `status` and
 // `workers` replies, and an assembler that turns the reply byte stream into whole replies for the
 // commands sent. No sockets here; admin-client.ts does the I/O.
 
@@ -39,14 +39,6 @@ export function isListCommand(command: string): boolean {
   const [first = '', second = '', third = ''] = command.trim().toLowerCase().split(/\s+/);
   if (first === 'show') return second === 'jobs' || (second === 'unique' && third === 'jobs');
   return first === 'status' || first === 'prioritystatus' || first === 'workers';
-}
-
-/** The lines of a complete list reply's text (as `gearadmin --status` prints it), without the `.` line. */
-export function listReplyLines(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  const end = lines.indexOf(LIST_TERMINATOR);
-  if (end < 0) throw badReply(`list reply has no "${LIST_TERMINATOR}" line`);
-  return lines.slice(0, end);
 }
 
 export function parseStatus(lines: readonly string[]): FunctionStatus[] {

@@ -3,7 +3,7 @@
 // every packet that is not the reply to a tracked request goes to the 'packet' listeners.
 //
 // Reply matching: JOB_CREATED, OPTION_RES, ECHO_RES... carry no request id, and gearmand answers a
-// connection's requests in the order they were sent (gearman-protocol.md §3), so one FIFO of pending
+// connection's requests in the order they were sent (docs/gearman.md §3), so one FIFO of pending
 // requests per connection pairs them. An ERROR packet answers the oldest pending request, except
 // an ECHO, which gearmand never answers with ERROR. ERRORs caused by untracked packets (WORK_* for a
 // lost job) are therefore only safe on connections without pending submits, i.e. worker connections.
@@ -12,13 +12,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { encodePacket } from './encode.js';
 import type { PacketArg } from './encode.js';
-import {
-  ConnectionErrorReason,
-  GearmanConnectionError,
-  GearmanProtocolError,
-  GearmanServerError,
-  ProtocolErrorCode,
-} from './errors.js';
+import { ConnectionErrorReason, GearmanConnectionError, GearmanProtocolError, GearmanServerError, ProtocolErrorCode } from './errors.js';
 import { PacketType } from './packet-types.js';
 import type { PacketTypeNumber } from './packet-types.js';
 import { PacketParser } from './parser.js';
@@ -120,7 +114,9 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       socket.once('error', (error) => {
-        fail(new GearmanConnectionError(ConnectionErrorReason.CONNECT_FAILED, server, `connect failed: ${error.message}`, { cause: error }));
+        fail(
+          new GearmanConnectionError(ConnectionErrorReason.CONNECT_FAILED, server, `connect failed: ${error.message}`, { cause: error }),
+        );
       });
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -151,11 +147,6 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
     return this.#closeError !== undefined;
   }
 
-  /** Requests sent and not yet answered. */
-  get pendingRequests(): number {
-    return this.#pending.length;
-  }
-
   /**
    * Sends a packet that gets no tracked reply (CAN_DO, GRAB_JOB_UNIQ, WORK_DATA, ...). Returns false
    * when the socket's buffer is full: wait for drained() before sending much more.
@@ -180,7 +171,7 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
     try {
       packet = encodePacket(type, args);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error as TypeError | RangeError); // encodePacket's argument errors
     }
     return new Promise((resolve, reject) => {
       this.#pending.push({ type, reply: REPLY_OF[type], resolve, reject, onReply });
@@ -189,21 +180,9 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /** Submits a job; resolves with its handle. `onCreated` runs synchronously on JOB_CREATED (see request()). */
-  async submit(
-    type: SubmitType,
-    fn: string,
-    unique: string,
-    payload: PacketArg,
-    onCreated?: (handle: string) => void,
-  ): Promise<string> {
+  async submit(type: SubmitType, fn: string, unique: string, payload: PacketArg, onCreated?: (handle: string) => void): Promise<string> {
     const onReply = onCreated && ((reply: ParsedPacket) => onCreated(handleOf(reply)));
     return handleOf(await this.request(type, [fn, unique, payload], onReply));
-  }
-
-  /** A round trip through the server, as a ping; resolves with the echoed bytes. */
-  async echo(data: PacketArg = ''): Promise<Buffer> {
-    const reply = await this.request(PacketType.ECHO_REQ, [data]);
-    return reply.args[0] as Buffer;
   }
 
   /** OPTION_REQ (gearmand knows only `exceptions`); resolves with the accepted name, rejects with GearmanServerError UNKNOWN_OPTION. */

@@ -1,5 +1,5 @@
 // Encoding of one binary Gearman packet. Runs once per WORK_DATA packet, so it sizes the packet
-// first and allocates once. Framing rules: gearman-protocol.md §1 (one NUL between arguments,
+// first and allocates once. Framing rules: docs/gearman.md §1 (one NUL between arguments,
 // none after the last).
 
 import { ARG_COUNT, HEADER_SIZE, Magic, MAX_BODY_SIZE, packetTypeName } from './packet-types.js';

@@ -1,6 +1,6 @@
 // The Gearman binary protocol's vocabulary: packet type numbers, how many arguments each type's
 // body holds, and the framing constants. Pure data; the codec (encode.ts, parser.ts) reads it.
-// Numbers and argument counts follow /work/shared/docs/gearman-protocol.md §2 (gearmand 1.1.20).
+// Numbers and argument counts follow docs/gearman.md §2 (gearmand 1.1.20).
 
 /** Packet type numbers, by protocol name. Number 5 is unused by the protocol. */
 export const PacketType = {

@@ -1,5 +1,5 @@
 // Incremental parser for the bytes a Gearman peer sends: binary packets and text admin lines
-// (gearman-protocol.md §1, §4). No sockets, no timers: bytes in, items out, so it can be tested
+// (docs/gearman.md §1, §4). No sockets, no timers: bytes in, items out, so it can be tested
 // byte by byte. It never throws on bad input; malformed packets become `protocol-error` items and
 // parsing continues after them.
 //

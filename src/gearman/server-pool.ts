@@ -43,16 +43,6 @@ export type PoolEvent =
   /** Waiting `delayMs` before the next attempt; `failures` is the count the delay was computed from. */
   | { type: 'backoff'; server: string; failures: number; delayMs: number };
 
-export type ServerState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'stopped';
-
-export interface ServerStatus {
-  server: string;
-  address: ServerAddress;
-  state: ServerState;
-  /** Consecutive failed connect attempts; 0 once connected. */
-  failures: number;
-}
-
 export interface ServerPoolOptions {
   backoff?: Partial<BackoffOptions>;
   connect?: Omit<ConnectOptions, 'signal'>;
@@ -60,7 +50,11 @@ export interface ServerPoolOptions {
   random?: () => number;
 }
 
-interface Slot extends ServerStatus {
+interface Slot {
+  readonly server: string;
+  readonly address: ServerAddress;
+  /** Consecutive failed connect attempts; 0 once connected. */
+  failures: number;
   connection: GearmanConnection | undefined;
 }
 
@@ -78,7 +72,6 @@ export class ServerPool extends EventEmitter<{ status: [event: PoolEvent] }> {
     this.#slots = servers.map((address) => ({
       address,
       server: formatServerAddress(address),
-      state: 'idle',
       failures: 0,
       connection: undefined,
     }));
@@ -93,19 +86,10 @@ export class ServerPool extends EventEmitter<{ status: [event: PoolEvent] }> {
     this.#loops = this.#slots.map((slot) => this.#run(slot));
   }
 
-  /** Connections that are up now, in the order the servers were given. */
-  connections(): GearmanConnection[] {
-    return this.#slots.flatMap((slot) => (slot.connection === undefined ? [] : [slot.connection]));
-  }
-
-  servers(): ServerStatus[] {
-    return this.#slots.map(({ server, address, state, failures }) => ({ server, address, state, failures }));
-  }
-
   /** Stops every loop and closes every connection; resolves when all are done. */
   async close(): Promise<void> {
     this.#stopper.abort();
-    await Promise.all(this.#slots.map((slot) => slot.connection?.close()));
+    await Promise.all(this.#slots.flatMap((slot) => (slot.connection === undefined ? [] : [slot.connection.close()])));
     await Promise.all(this.#loops);
   }
 
@@ -113,7 +97,6 @@ export class ServerPool extends EventEmitter<{ status: [event: PoolEvent] }> {
     const { server } = slot;
     while (!this.#stopped) {
       const attempt = slot.failures + 1;
-      slot.state = 'connecting';
       this.emit('status', { type: 'connecting', server, attempt });
       let connection: GearmanConnection;
       try {
@@ -131,14 +114,12 @@ export class ServerPool extends EventEmitter<{ status: [event: PoolEvent] }> {
       }
       slot.failures = 0;
       slot.connection = connection;
-      slot.state = 'connected';
       this.emit('status', { type: 'connected', server, attempt, connection });
       const error = await connection.closed;
       slot.connection = undefined;
       this.emit('status', { type: 'disconnected', server, error });
       await this.#wait(slot);
     }
-    slot.state = 'stopped';
   }
 
   get #stopped(): boolean {
@@ -148,7 +129,6 @@ export class ServerPool extends EventEmitter<{ status: [event: PoolEvent] }> {
   async #wait(slot: Slot): Promise<void> {
     if (this.#stopped) return;
     const delayMs = backoffDelay(slot.failures, this.#backoff, this.#random);
-    slot.state = 'backoff';
     this.emit('status', { type: 'backoff', server: slot.server, failures: slot.failures, delayMs });
     await sleep(delayMs, undefined, { signal: this.#stopper.signal }).catch(() => undefined);
   }

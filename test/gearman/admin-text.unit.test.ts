@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdminReplyAssembler, isListCommand, listReplyLines, parseStatus, parseWorkers } from '../../src/gearman/admin-text.js';
+import { AdminReplyAssembler, isListCommand, parseStatus, parseWorkers } from '../../src/gearman/admin-text.js';
 import type { AdminReply } from '../../src/gearman/admin-text.js';
 import { encodePacket } from '../../src/gearman/encode.js';
 import { GearmanProtocolError } from '../../src/gearman/errors.js';
@@ -35,16 +35,21 @@ describe('parseStatus', () => {
     ]);
   });
 
-  it('reads gearadmin --status output including the "." terminator', () => {
-    expect(parseStatus(listReplyLines('fnB\t0\t0\t1\nfnC\t1\t0\t0\n.\n'))).toEqual([
-      { function: 'fnB', total: 0, running: 0, workers: 1 },
-      { function: 'fnC', total: 1, running: 0, workers: 0 },
+  it('reads the lines of an assembled status reply, and an empty one', () => {
+    const assembler = new AdminReplyAssembler();
+    assembler.expect('status');
+    assembler.expect('status');
+    const replies = assembler.push(Buffer.from('fnB\t0\t0\t1\nfnC\t1\t0\t0\n.\n.\n'));
+    expect(replies.map((reply) => (reply.kind === 'list' ? parseStatus(reply.lines) : reply))).toEqual([
+      [
+        { function: 'fnB', total: 0, running: 0, workers: 1 },
+        { function: 'fnC', total: 1, running: 0, workers: 0 },
+      ],
+      [],
     ]);
-    expect(listReplyLines('.\n')).toEqual([]);
   });
 
-  it('rejects a reply without its terminator and malformed lines', () => {
-    expect(() => listReplyLines('fn\t1\t0\t0\n')).toThrow(GearmanProtocolError);
+  it('rejects malformed lines', () => {
     expect(() => parseStatus(['fn\t1\t0'])).toThrow(/status line "fn\\t1\\t0"/);
     expect(() => parseStatus(['fn\t1\tx\t0'])).toThrow(GearmanProtocolError);
   });
@@ -96,9 +101,7 @@ describe('AdminReplyAssembler', () => {
   it('takes an ERR line as the whole reply to a list command', () => {
     const assembler = new AdminReplyAssembler();
     assembler.expect('show jobs');
-    expect(assembler.push(Buffer.from('ERR NO_SUCH_THING a+b\r\n'))).toEqual([
-      { kind: 'err', code: 'NO_SUCH_THING', message: 'a b' },
-    ]);
+    expect(assembler.push(Buffer.from('ERR NO_SUCH_THING a+b\r\n'))).toEqual([{ kind: 'err', code: 'NO_SUCH_THING', message: 'a b' }]);
   });
 
   it('throws on lines nobody asked for and on binary packets', () => {

@@ -1,12 +1,13 @@
-// Test helper: a bare Gearman client over GearmanConnection, as any foreign client (PHP, libgearman) would
-// talk to fanout workers: OPTION_REQ exceptions, SUBMIT_JOB, then every WORK_* packet of the job collected
-// until the one that ends it. Independent of fanout's own gearman backend, so worker tests do not lean on it.
+// Test helper: a plain Gearman client of one job server, as any foreign client (PHP, libgearman) would talk
+// to fanout workers: OPTION_REQ exceptions, SUBMIT_JOB, then every WORK_* packet of the job collected until
+// the one that ends it. A thin use of the protocol library's GearmanClient (src/gearman/client.ts), not of
+// fanout's gearman backend, so worker tests do not lean on the code that submits fanout's own jobs.
 import { randomUUID } from 'node:crypto';
-import { GearmanConnection } from '../../src/gearman/connection.js';
-import { PacketType } from '../../src/gearman/packet-types.js';
-import type { ParsedPacket } from '../../src/gearman/parser.js';
+import { GearmanClient } from '../../src/gearman/client.js';
+import type { ClientJob, JobEnd } from '../../src/gearman/client.js';
 import type { ServerAddress } from '../../src/gearman/server-address.js';
 import type { HostResult } from '../../src/record/host-result.js';
+import { checkRecords } from './schemas.js';
 
 export interface JobReply {
   handle: string;
@@ -20,59 +21,50 @@ export interface JobReply {
 export interface SubmittedJob {
   /** Resolves with the handle on JOB_CREATED. */
   created: Promise<string>;
-  /** Resolves when the job ends (WORK_COMPLETE, WORK_EXCEPTION or WORK_FAIL). */
+  /**
+   * Resolves when the job ends (WORK_COMPLETE, WORK_EXCEPTION or WORK_FAIL); rejects when gearmand refused
+   * it or the connection closed first.
+   */
   done: Promise<JobReply>;
 }
 
-interface Tracked {
-  reply: Omit<JobReply, 'end'>;
-  resolve: (reply: JobReply) => void;
-}
-
-const END_TYPES = {
-  [PacketType.WORK_COMPLETE]: 'complete',
-  [PacketType.WORK_EXCEPTION]: 'exception',
-  [PacketType.WORK_FAIL]: 'fail',
-} as const;
-
 export class RawClient {
-  readonly #connection: GearmanConnection;
-  readonly #jobs = new Map<string, Tracked>();
+  readonly #client: GearmanClient;
 
+  /** Resolves once the server is up (connected, OPTION_REQ answered); rejects if the first connect fails. */
   static async connect(address: ServerAddress): Promise<RawClient> {
-    const connection = await GearmanConnection.connect(address);
-    await connection.optionRequest('exceptions');
-    return new RawClient(connection);
+    const client = new GearmanClient([address], { backoff: { minDelayMs: 20, maxDelayMs: 200 } });
+    const up = new Promise<void>((resolve, reject) => {
+      client.on('status', (event) => {
+        if (event.type === 'up') resolve();
+        else if (event.type === 'connect-failed') reject(event.error);
+      });
+    });
+    client.start();
+    try {
+      await up;
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+    return new RawClient(client);
   }
 
-  private constructor(connection: GearmanConnection) {
-    this.#connection = connection;
-    connection.on('packet', (packet) => this.#onPacket(packet));
+  private constructor(client: GearmanClient) {
+    this.#client = client;
   }
 
   submit(fn: string, payload: string, unique: string = randomUUID()): SubmittedJob {
-    let resolveDone: (reply: JobReply) => void = () => undefined;
-    const done = new Promise<JobReply>((resolve) => (resolveDone = resolve));
-    const created = this.#connection.submit(PacketType.SUBMIT_JOB, fn, unique, payload, (handle) => {
-      this.#jobs.set(handle, { reply: { handle, data: [], statuses: [] }, resolve: resolveDone });
-    });
-    return { created, done };
+    const job = this.#client.submit(fn, unique, payload);
+    if (job === null) {
+      const error = new Error(`cannot submit ${fn}: the job server is not up`);
+      return handled({ created: Promise.reject(error), done: Promise.reject(error) });
+    }
+    return handled({ created: createdOf(job), done: replyOf(job) });
   }
 
   close(): Promise<void> {
-    return this.#connection.close();
-  }
-
-  #onPacket(packet: ParsedPacket): void {
-    const [handleBytes, rest] = packet.args;
-    const job = this.#jobs.get(handleBytes?.toString('utf8') ?? '');
-    if (job === undefined) return;
-    if (packet.type === PacketType.WORK_DATA) job.reply.data.push(rest ?? Buffer.alloc(0));
-    if (packet.type === PacketType.WORK_STATUS) job.reply.statuses.push([Number(rest), Number(packet.args[2])]);
-    if (packet.type === PacketType.WORK_COMPLETE || packet.type === PacketType.WORK_EXCEPTION || packet.type === PacketType.WORK_FAIL) {
-      this.#jobs.delete(job.reply.handle);
-      job.resolve({ ...job.reply, end: { type: END_TYPES[packet.type], text: rest?.toString('utf8') ?? '' } });
-    }
+    return this.#client.close();
   }
 }
 
@@ -84,6 +76,37 @@ export function recordsOf(reply: JobReply): HostResult[] {
     return text
       .slice(0, -1)
       .split('\n')
-      .map((line) => JSON.parse(line) as HostResult);
+      .map((line) => checkRecords([JSON.parse(line) as unknown], 'WORK_DATA record')[0]!);
   });
+}
+
+function createdOf(job: ClientJob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    job.once('created', resolve);
+    void job.done.then((end) => {
+      if (end.type === 'refused' || end.type === 'lost') reject(end.error); // no-op once created
+    });
+  });
+}
+
+/** Listeners attached right after submit() see every event of the job (the client's promise). */
+async function replyOf(job: ClientJob): Promise<JobReply> {
+  const data: Buffer[] = [];
+  const statuses: Array<[number, number]> = [];
+  job.on('data', (body) => data.push(body));
+  job.on('status', (numerator, denominator) => statuses.push([numerator, denominator]));
+  const end: JobEnd = await job.done;
+  if (end.type === 'refused' || end.type === 'lost') throw end.error;
+  const text = end.type === 'fail' ? '' : end.data.toString('utf8');
+  return { handle: job.handle ?? '', data, statuses, end: { type: end.type, text } };
+}
+
+/**
+ * A test that ignores a job it submitted (`void raw.submit(...)`, then kills the server) must not fail on an
+ * unhandled rejection; one that awaits the promises still gets the rejection.
+ */
+function handled(job: SubmittedJob): SubmittedJob {
+  job.created.catch(() => undefined);
+  job.done.catch(() => undefined);
+  return job;
 }
