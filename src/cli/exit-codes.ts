@@ -1,4 +1,13 @@
-// Process exit codes (design.md §5): what a script can branch on.
+// Process exit codes: what a script can branch on (README "Exit codes"). The one table from errors and run
+// outcomes to codes: nothing else in fanout decides an exit code.
+import { HostInputError } from '../hosts/host-input-error.js';
+import { UrlTemplateError } from '../hosts/url-template.js';
+import { ExpectParseError } from '../http/expect-status.js';
+import { SinkWriteError } from '../report/record-sink.js';
+import { OutputOpenError } from '../run/open-output.js';
+import type { ListingOutcome, RunOutcome } from '../run/run-outcome.js';
+import { UsageError } from './usage-error.js';
+
 export const EXIT = {
   /** Every host ok. */
   ok: 0,
@@ -13,3 +22,28 @@ export const EXIT = {
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Errors a user can act on, by class: input errors before anything was sent, and output that cannot be written. */
+const ERROR_EXITS: ReadonlyArray<readonly [ErrorClass, ExitCode]> = [
+  [UsageError, EXIT.usage],
+  [HostInputError, EXIT.usage],
+  [UrlTemplateError, EXIT.usage],
+  [ExpectParseError, EXIT.usage],
+  [OutputOpenError, EXIT.runFailure],
+  [SinkWriteError, EXIT.runFailure],
+];
+
+/** The exit code of an error a user can act on; null for anything else (a bug: let it surface). */
+export function exitCodeOfError(error: unknown): ExitCode | null {
+  return ERROR_EXITS.find(([type]) => error instanceof type)?.[1] ?? null;
+}
+
+/** The exit code of a run that ended: a run-level failure outranks an interrupt, which outranks failed hosts. */
+export function exitCodeOfOutcome(outcome: RunOutcome | ListingOutcome): ExitCode {
+  if (outcome.kind === 'listing') return outcome.complete ? EXIT.ok : EXIT.interrupted;
+  if (outcome.failures.length > 0) return EXIT.runFailure;
+  if (outcome.interrupted || outcome.readerGone) return EXIT.interrupted;
+  return outcome.summary.failed > 0 ? EXIT.someFailed : EXIT.ok;
+}

@@ -1,7 +1,8 @@
 // The real process as the runner's RunIo: stdio, environment and interrupt signals.
 import { text } from 'node:stream/consumers';
-import { EXIT } from '../run/exit-codes.js';
 import type { RunIo } from '../run/run-fanout.js';
+import { EXIT } from './exit-codes.js';
+import { onStopSignals } from './signals.js';
 
 /**
  * oclif rethrows every stdout error but EPIPE from an 'error' listener of its own, i.e. as an uncaught
@@ -18,21 +19,8 @@ export function processIo(): RunIo {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
-    onInterrupt(handler) {
-      // The first signal asks the run to finish its accounting; a second one means "now".
-      let signals = 0;
-      const onSignal = (): void => {
-        signals += 1;
-        if (signals === 1) handler();
-        else process.exit(EXIT.interrupted);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      return () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      };
-    },
+    // The first signal asks the run to finish its accounting; a second one means "now".
+    onInterrupt: (handler) => onStopSignals({ first: handler, again: () => process.exit(EXIT.interrupted) }),
   };
 }
 

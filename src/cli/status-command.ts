@@ -1,7 +1,7 @@
 // `fanout status`: the cluster's queues and workers, a table for people or JSON for machines (stdout is
 // the data either way). Exit 3 when a server does not answer, so a cron check can alert on it.
 import { clusterStatus, renderClusterStatus } from '../gearman/cluster-status.js';
-import { EXIT, type ExitCode } from '../run/exit-codes.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
 import { reportErrors } from './report-errors.js';
 import { parseServersFlag } from './servers-flag.js';
 

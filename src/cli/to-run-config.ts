@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Interfaces } from '@oclif/core';
+import { REQUEST_DEFAULTS } from '../defaults.js';
 import type { HostSource } from '../hosts/host-source.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import type { OutputFormat, RunConfig } from '../run/run-config.js';
@@ -20,7 +21,6 @@ export interface PushFlags {
   'idempotency-key': boolean;
 }
 
-const DEFAULT_METHOD: Record<Verb, string> = { pull: 'GET', push: 'POST' };
 const METHOD = /^[A-Z][A-Z-]*$/;
 const RUN_ID = /^[A-Za-z0-9._-]{1,40}$/;
 
@@ -68,7 +68,7 @@ export interface ConfigInput {
 // `=== true` keeps the spec plain booleans (it travels as JSON to workers).
 export async function toRunConfig({ verb, flags, push, args, readStdin }: ConfigInput): Promise<RunConfig> {
   const sources = hostSources(args, flags['hosts-file']);
-  const method = (flags.method ?? DEFAULT_METHOD[verb]).toUpperCase();
+  const method = (flags.method ?? REQUEST_DEFAULTS.method[verb]).toUpperCase();
   if (!METHOD.test(method)) throw new UsageError(`-X/--method: invalid method "${flags.method}"`);
   const headers = parseHeaders(flags.header ?? []);
   let body: Buffer | null = null;
@@ -79,8 +79,7 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const runId = flags['run-id'] ?? randomBytes(6).toString('base64url');
   if (!RUN_ID.test(runId)) throw new UsageError(`--run-id: "${runId}" must be 1-40 letters, digits, dot, dash or underscore`);
   const timeoutMs = parseDuration('timeout', flags.timeout);
-  const gearman = flags.gearman === undefined || flags.gearman === '' ? undefined : flags.gearman;
-  if (gearman !== undefined) parseServersFlag(gearman); // a bad list is a usage error before any host is read
+  const gearman = flags.gearman === undefined || flags.gearman === '' ? undefined : parseServersFlag(flags.gearman);
   const spec: RequestSpec = {
     method,
     url: flags.url,

@@ -6,10 +6,11 @@
 import { Supervisor } from '../worker/supervisor.js';
 import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../worker/fanout-worker.js';
 import type { FanoutWorkerOptions, LogLevel } from '../worker/fanout-worker.js';
-import { EXIT } from '../run/exit-codes.js';
-import type { ExitCode } from '../run/exit-codes.js';
+import { EXIT } from './exit-codes.js';
+import type { ExitCode } from './exit-codes.js';
 import { fdLimitWarning } from './fd-limit.js';
 import { skipErrorStacks } from './process-io.js';
+import { onStopSignals } from './signals.js';
 import { parseServersFlag } from './servers-flag.js';
 import { reportErrors } from './report-errors.js';
 import { UsageError } from './usage-error.js';
@@ -58,27 +59,28 @@ function workerOptions(flags: WorkerFlags): FanoutWorkerOptions {
 }
 
 /**
- * Calls `first` on the first SIGTERM/SIGINT (or when the supervisor of this process goes away) and `again`
- * on any later signal, each with what happened; both resolve with the exit code. The handlers are removed
- * once one has resolved.
+ * Calls `first` on the first stop signal (or when the supervisor of this process goes away) and `again` on
+ * any later signal, each with what happened; both resolve with the exit code. The handlers are removed once
+ * one has resolved.
  */
 function untilSignalled(first: (event: string) => Promise<ExitCode>, again: (event: string) => Promise<ExitCode>): Promise<ExitCode> {
   return new Promise((resolve) => {
-    let signals = 0;
+    let stopping = false;
     const finish = (code: ExitCode): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      removeSignals();
       process.off('disconnect', onOrphaned);
       resolve(code);
     };
-    const onSignal = (event: string): void => {
-      void (++signals === 1 ? first(event) : again(event)).then(finish);
+    const stopOnce = (event: string): void => {
+      stopping = true;
+      void first(event).then(finish);
     };
+    const quit = (event: string): void => void again(event).then(finish);
+    // A signal after the supervisor went away is already the second request to stop.
+    const removeSignals = onStopSignals({ first: (signal) => (stopping ? quit(signal) : stopOnce(signal)), again: quit });
     const onOrphaned = (): void => {
-      if (signals === 0) onSignal('the supervisor is gone');
+      if (!stopping) stopOnce('the supervisor is gone');
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
     if (process.channel) {
       process.channel.unref(); // the channel only tells us that the supervisor is gone; it must not hold the process
       process.once('disconnect', onOrphaned);
@@ -99,10 +101,10 @@ async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> 
       await worker.stop();
       return EXIT.ok;
     },
-    async (event) => {
+    (event) => {
       log(`${event} again: quitting, ${worker.stats.held} job(s) in hand go back to gearmand`, 'warn');
       void worker.kill();
-      return EXIT.interrupted;
+      return Promise.resolve(EXIT.interrupted);
     },
   );
 }
@@ -123,10 +125,10 @@ async function supervise(flags: WorkerFlags, log: Log): Promise<ExitCode> {
       await supervisor.stop('SIGTERM');
       return EXIT.ok;
     },
-    async (event) => {
+    (event) => {
       log(`${event} again: the worker processes quit at once`, 'warn');
       void supervisor.stop('SIGTERM');
-      return EXIT.interrupted;
+      return Promise.resolve(EXIT.interrupted);
     },
   );
 }

@@ -1,4 +1,4 @@
-// Turns a transport failure into a record code (design.md §4), keyed on stable error codes
+// Turns a transport failure into a record code (src/record/host-result.ts), keyed on stable error codes
 // (undici `UND_ERR_*`, Node errno, OpenSSL/Node TLS codes), never on message text.
 import type { ResultCode } from '../record/host-result.js';
 

@@ -137,14 +137,9 @@ export async function* executeBatch(
   const startHost = (target: Target): void => {
     active++;
     const started = performance.now();
-    let url: string;
-    try {
-      url = prepared.urlFor(target);
-    } catch (err) {
-      settleWithout(target, target.host, 0, started, 'invalid_target', err instanceof Error ? err.message : String(err));
-      return;
-    }
-    if (stop.signal.aborted) settleWithout(target, url, 0, started, 'not_attempted', 'interrupted before the request started');
+    const { url, error } = prepared.urlOrHost(target);
+    if (error !== null) settleWithout(target, url, 0, started, 'invalid_target', error);
+    else if (stop.signal.aborted) settleWithout(target, url, 0, started, 'not_attempted', 'interrupted before the request started');
     else attempt(target, url, 1, started);
   };
 
@@ -180,7 +175,7 @@ export async function* executeBatch(
       if (inputDone && active === 0) break;
       await new Promise<void>((resolve) => (wakeConsumer = resolve));
     }
-    if (inputError !== null) throw inputError;
+    if (inputError !== null) throw inputError instanceof Error ? inputError : new Error(String(inputError));
   } finally {
     // The consumer may leave early (stdout closed): end whatever is still running.
     consumerGone = true;

@@ -10,10 +10,19 @@ import type { RequestSpec } from './request-spec.js';
 export interface PreparedSpec {
   readonly spec: RequestSpec;
   readonly isExpected: StatusPredicate;
-  /** The URL for a target; throws HostEntryError for an entry that cannot make one. */
-  urlFor(target: Target): string;
+  /**
+   * The URL for a target, or for an entry that cannot make one (its record is invalid_target) the host standing
+   * in for the URL, with the reason. Never throws: every record needs a url.
+   */
+  urlOrHost(target: Target): TargetUrl;
   /** The exchange for a target whose URL is known; throws on a URL undici cannot use. */
   exchangeFor(target: Target, url: string): ExchangeRequest;
+}
+
+export interface TargetUrl {
+  url: string;
+  /** Why the entry cannot make a URL; null when `url` is one. */
+  error: string | null;
 }
 
 const SCHEME_END = '://';
@@ -40,7 +49,13 @@ export function prepareSpec(spec: RequestSpec): PreparedSpec {
   return {
     spec,
     isExpected,
-    urlFor: (target) => template.render(target),
+    urlOrHost(target) {
+      try {
+        return { url: template.render(target), error: null };
+      } catch (err) {
+        return { url: target.host, error: err instanceof Error ? err.message : String(err) };
+      }
+    },
     exchangeFor(target, url) {
       const { origin, path } = splitUrl(url);
       return {

@@ -45,7 +45,7 @@ export function resultFromOutcome(ctx: HostContext, outcome: ExchangeOutcome, is
   return result;
 }
 
-/** The record's fields in the order of design.md §4, so NDJSON lines read the same everywhere. */
+/** The record's fields in the order of the README's record (schema/host-result.schema.json), so NDJSON lines read the same everywhere. */
 function record(ctx: HostContext, ok: boolean, code: ResultCode, status: number | null, error: string | null, bytes: number): HostResult {
   return {
     host: ctx.host,

@@ -92,7 +92,7 @@ function decodeTargets(raw: Json): Target[] {
   if (!Array.isArray(list) || list.length === 0) throw new JobPayloadError('expected a non-empty "hosts" (or "targets") array');
   if (list.length > MAX_TARGETS) throw new JobPayloadError(`too many hosts in one job: ${list.length} > ${MAX_TARGETS}`);
   return list.map((item: unknown, position) => {
-    const [host, index] = Array.isArray(item) ? item : [item, position];
+    const [host, index]: unknown[] = Array.isArray(item) ? (item as unknown[]) : [item, position];
     if (typeof host !== 'string' || !isCount(index)) {
       throw new JobPayloadError(`hosts[${position}]: expected a host string or a [host, index] pair`);
     }

@@ -1,4 +1,4 @@
-// The result record: the contract users script against (design.md §4, schema/host-result.schema.json).
+// The result record: the contract users script against (README "The record", schema/host-result.schema.json).
 // Owns the record's shape and outcome codes; knows nothing about how a record was produced.
 
 export const RESULT_CODES = [

@@ -178,7 +178,7 @@ export class RecordSink<T = HostResult> {
   }
 }
 
-/** One JSON record per line (design.md §4). */
+/** One JSON record per line: the NDJSON contract of schema/host-result.schema.json. */
 export function createNdjsonSink(stream: Writable, options: RecordSinkOptions): RecordSink {
   return new RecordSink(stream, (result) => JSON.stringify(result), options);
 }

@@ -15,7 +15,9 @@ const DEFAULT_FAILED_BUDGET = 240;
 // Wide enough for `255.255.255.255:65535` and the longest code (`connect_timeout`), so columns line up.
 const HOST_COLUMN = 21;
 const CODE_COLUMN = 15;
-// C0, DEL and C1: a server's error text must not move the cursor or retitle the terminal.
+// C0, DEL and C1: a server's error text must not move the cursor or retitle the terminal. Matching control
+// characters is the point here, which no-control-regex exists to question.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** The summary as text, one line per topic, ending with a newline. */
@@ -24,6 +26,8 @@ export function renderSummary(summary: Summary, options: RenderSummaryOptions = 
   const statuses = Object.entries(summary.byStatus).sort(([, a], [, b]) => b - a);
   if (statuses.length > 0) lines.push(`status: ${statuses.map(([status, n]) => `${status} ${n}`).join(', ')}`);
   if (summary.failed > 0) lines.push(`failed: ${failedList(summary, options.failedBudget ?? DEFAULT_FAILED_BUDGET)}`);
+  const dropped = droppedLine(summary);
+  if (dropped !== null) lines.push(dropped);
   return `${lines.join('\n')}\n`;
 }
 
@@ -70,6 +74,16 @@ function failedCodes(summary: Summary): string {
     .filter(([code]) => code !== 'ok')
     .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
   return codes.length === 0 ? '' : ` (${codes.map(([code, n]) => `${code} ${n}`).join(', ')})`;
+}
+
+/** Worker output the client did not use, worth a look when a worker is not fanout's or is broken. */
+function droppedLine({ droppedRecords }: Summary): string | null {
+  if (droppedRecords === undefined) return null;
+  const { malformed, repeats } = droppedRecords;
+  const parts: string[] = [];
+  if (malformed > 0) parts.push(`${malformed} worker line${malformed === 1 ? '' : 's'} that ${malformed === 1 ? 'is' : 'are'} not a record`);
+  if (repeats > 0) parts.push(`${repeats} repeated record${repeats === 1 ? '' : 's'} (a job ran again)`);
+  return parts.length === 0 ? null : `dropped: ${parts.join(', ')}`;
 }
 
 function failedList(summary: Summary, budget: number): string {

@@ -1,4 +1,4 @@
-// The run summary (design.md §5) as a pure accumulator: records go in one at a time, a Summary comes out.
+// The run summary (README "The record", schema/summary.schema.json) as a pure accumulator: records go in one at a time, a Summary comes out.
 // Owns what is counted and how; rendering is render-summary.ts, the JSON contract schema/summary.schema.json.
 // Memory stays bounded for any number of hosts: latency is a fixed-size histogram and failed host names are
 // kept only up to a cap, beyond which they are counted.
@@ -64,6 +64,15 @@ export interface Summary {
   /** Failed hosts beyond the cap, counted but not named in failedHosts. */
   failedHostsOmitted: number;
   interrupted: boolean;
+  /** Gearman mode only: worker output the run did not use (see SummaryBuilder.addDropped). */
+  droppedRecords?: DroppedRecords;
+}
+
+export interface DroppedRecords {
+  /** WORK_DATA lines that are not a record (a foreign or broken worker). */
+  malformed: number;
+  /** Records for a host that already had one (a requeued job sends its records again), or that the job never had. */
+  repeats: number;
 }
 
 export interface SummaryFinal {
@@ -73,6 +82,8 @@ export interface SummaryFinal {
 
 export interface SummaryBuilder {
   add(result: HostResult): void;
+  /** Counts worker output that was dropped; from the first call on, the summary has droppedRecords. */
+  addDropped(malformed: number, repeats: number): void;
   counts(): SummaryCounts;
   /** `now` in epoch milliseconds. Can be called more than once; each call reflects the records so far. */
   finish(now: number, final?: SummaryFinal): Summary;
@@ -88,6 +99,7 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
   let ok = 0;
   let retries = 0;
   let failedHostsOmitted = 0;
+  let dropped: DroppedRecords | null = null;
 
   return {
     add(result) {
@@ -104,6 +116,12 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
       if (result.code === 'http_status' && result.status !== null) byStatus.set(result.status, (byStatus.get(result.status) ?? 0) + 1);
       if (failedHosts.length < cap) failedHosts.push(result.host);
       else failedHostsOmitted += 1;
+    },
+
+    addDropped(malformed, repeats) {
+      dropped ??= { malformed: 0, repeats: 0 };
+      dropped.malformed += malformed;
+      dropped.repeats += repeats;
     },
 
     counts() {
@@ -137,6 +155,7 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
         failedHosts: foldHosts(failedHosts),
         failedHostsOmitted,
         interrupted: final.interrupted ?? false,
+        ...(dropped === null ? {} : { droppedRecords: { ...dropped } }),
       };
     },
   };

@@ -3,7 +3,7 @@
 import { createDispatcher } from '../http/dispatcher.js';
 import type { Resolver } from '../http/resolver.js';
 import { executeBatch } from '../jobs/execute-batch.js';
-import type { Backend } from './backend.js';
+import type { Backend, BackendEvent } from './backend.js';
 
 export interface LocalBackendOptions {
   resolver?: Resolver | undefined;
@@ -12,15 +12,16 @@ export interface LocalBackendOptions {
 export function createLocalBackend(options: LocalBackendOptions = {}): Backend {
   const closers: Array<() => Promise<void>> = [];
   return {
-    runFailure: null,
-    run(spec, plan, { concurrency, signal }) {
+    async *run(spec, plan, { concurrency, signal }): AsyncGenerator<BackendEvent> {
       const dispatcher = createDispatcher({
         connectTimeoutMs: spec.connectTimeoutMs,
         insecure: spec.insecure,
         ...(options.resolver ? { resolver: options.resolver } : {}),
       });
       closers.push(() => dispatcher.destroy());
-      return executeBatch(spec, plan.targets(), { concurrency, dispatcher, signal });
+      for await (const records of executeBatch(spec, plan.targets(), { concurrency, dispatcher, signal })) {
+        yield { type: 'records', records };
+      }
     },
     async close() {
       await Promise.all(closers.splice(0).map((close) => close()));

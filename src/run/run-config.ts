@@ -1,11 +1,12 @@
 // Everything one pull/push run needs, as plain data: built from flags by src/cli, consumed by the runner.
+import type { ServerAddress } from '../gearman/server-address.js';
 import type { HostSource } from '../hosts/host-source.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 
 export type OutputFormat = 'auto' | 'ndjson' | 'text';
 
 export interface GearmanRunOptions {
-  servers: string;
+  servers: ServerAddress[];
   functionName: string;
   batchSize: number;
   localWorkers: number;

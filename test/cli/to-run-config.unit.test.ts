@@ -295,7 +295,10 @@ describe('toRunConfig', () => {
         'stall-timeout': '2m',
       });
       expect((await toRunConfig(input({ flags }))).gearman).toEqual({
-        servers: '127.0.0.1:4730,127.0.0.2:4730',
+        servers: [
+          { host: '127.0.0.1', port: 4730 },
+          { host: '127.0.0.2', port: 4730 },
+        ],
         functionName: 'fleet.http',
         batchSize: 50,
         localWorkers: 2,

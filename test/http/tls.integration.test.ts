@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import type { HostResult } from '../../src/record/host-result.js';
+import { exitCodeOfOutcome } from '../../src/cli/exit-codes.js';
 import { runFanout } from '../../src/run/run-fanout.js';
 import { parseNdjson } from '../helpers/run-cli.js';
 import { runConfig } from '../helpers/run-config.js';
@@ -41,12 +42,12 @@ async function pull(insecure: boolean): Promise<{ code: number; record: HostResu
   const out = new PassThrough();
   let stdout = '';
   out.on('data', (d: Buffer) => (stdout += d.toString()));
-  const code = await runFanout(runConfig([host], { spec: { ...DEFAULT_SPEC, url: 'https://{host}/', insecure }, quiet: true }), {
+  const code = exitCodeOfOutcome(await runFanout(runConfig([host], { spec: { ...DEFAULT_SPEC, url: 'https://{host}/', insecure }, quiet: true }), {
     stdout: out,
     stderr: new PassThrough(),
     env: {},
     onInterrupt: () => () => undefined,
-  });
+  }));
   return { code, record: parseNdjson<HostResult>(stdout)[0] };
 }
 

@@ -14,7 +14,7 @@ const target = (host: string, index = 0): Target => ({ host, index });
 function split(url: string, host = 'web01:8080'): { origin: string; path: string } {
   const prepared = prepareSpec(makeSpec({ url }));
   const t = target(host);
-  const { origin, path } = prepared.exchangeFor(t, prepared.urlFor(t));
+  const { origin, path } = prepared.exchangeFor(t, prepared.urlOrHost(t).url);
   return { origin, path };
 }
 

@@ -5,7 +5,7 @@ import type { ExchangeOutcome } from '../../src/http/exchange.js';
 import { parseExpect } from '../../src/http/expect-status.js';
 import { resultFromOutcome, resultWithoutResponse, type HostContext } from '../../src/jobs/to-host-result.js';
 
-/** design.md §4, in order. */
+/** The record's fields, in the README's order. */
 const RECORD_FIELDS = ['host', 'url', 'method', 'ok', 'code', 'status', 'error', 'attempts', 'durationMs', 'bytes'];
 
 const ctx: HostContext = { host: 'web01.dc1:8443', url: 'https://web01.dc1:8443/api/config', method: 'POST', attempts: 1, durationMs: 52.34 };
@@ -16,7 +16,7 @@ function outcome(overrides: Partial<ExchangeOutcome> = {}): ExchangeOutcome {
 }
 
 describe('resultFromOutcome', () => {
-  it('writes the record of design.md §4, field for field and in its order', () => {
+  it('writes the record of the README, field for field and in its order', () => {
     const result = resultFromOutcome(ctx, outcome(), twoXx);
     expect(JSON.stringify(result)).toBe(
       '{"host":"web01.dc1:8443","url":"https://web01.dc1:8443/api/config","method":"POST","ok":true,' +

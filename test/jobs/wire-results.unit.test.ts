@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { encodeRecordLines } from '../../src/jobs/wire-results.js';
+import { decodeCompletion, encodeCompletion, encodeRecordLines } from '../../src/jobs/wire-results.js';
 import type { HostResult } from '../../src/record/host-result.js';
+import { checkRecords } from '../helpers/schemas.js';
 
 const record = (host: string, body?: string): HostResult => ({
   host,
@@ -24,7 +25,7 @@ describe('encodeRecordLines', () => {
     const bodies = encodeRecordLines(records);
     expect(bodies).toHaveLength(1);
     expect(bodies[0]?.endsWith('\n')).toBe(true);
-    expect(lines(bodies).map((line) => JSON.parse(line) as HostResult)).toEqual(records);
+    expect(checkRecords(lines(bodies).map((line) => JSON.parse(line) as unknown))).toEqual(records);
   });
 
   it('cuts a large chunk at whole records, keeping order, and never leaves a body empty', () => {
@@ -34,10 +35,23 @@ describe('encodeRecordLines', () => {
     expect(bodies.every((body) => body.endsWith('\n') && body !== '\n')).toBe(true);
     // A record longer than the limit goes alone; others are packed up to it.
     expect(bodies.every((body) => body.length <= 400 || body.split('\n').length === 2)).toBe(true);
-    expect(lines(bodies).map((line) => (JSON.parse(line) as HostResult).host)).toEqual(['a', 'b', 'c', 'd']);
+    expect(checkRecords(lines(bodies).map((line) => JSON.parse(line) as unknown)).map((r) => r.host)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('gives no body for no records', () => {
     expect(encodeRecordLines([])).toEqual([]);
+  });
+});
+
+describe('the WORK_COMPLETE body', () => {
+  it('is one JSON line with a newline, so the gearman CLI keeps its output line-separated', () => {
+    expect(encodeCompletion({ hosts: 3, ok: 2, failed: 1 })).toBe('{"hosts":3,"ok":2,"failed":1}\n');
+  });
+
+  it('decodes what a fanout worker sent, and nothing else', () => {
+    expect(decodeCompletion(Buffer.from(encodeCompletion({ hosts: 3, ok: 2, failed: 1 })))).toEqual({ hosts: 3, ok: 2, failed: 1 });
+    expect(decodeCompletion('done')).toBeNull();
+    expect(decodeCompletion('{"hosts":-1,"ok":0,"failed":0}')).toBeNull();
+    expect(decodeCompletion('')).toBeNull();
   });
 });

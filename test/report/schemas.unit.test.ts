@@ -11,7 +11,7 @@ describe('schema/host-result.schema.json', () => {
     expect(hostResultSchema.properties.code.enum).toEqual([...RESULT_CODES]);
   });
 
-  it('accepts the record of design.md §4 and the optional fields', () => {
+  it('accepts the record of the README and the optional fields', () => {
     expect(validateRecord(makeResult())).toBe(true);
     expect(
       validateRecord(makeResult({ body: { version: '1.2' }, headers: { 'content-type': 'application/json' }, worker: 'w1' })),

@@ -19,7 +19,7 @@ import type { RequestSpec } from '../../src/jobs/request-spec.js';
 import { startGearmand } from '../helpers/gearmand.js';
 import type { Gearmand } from '../helpers/gearmand.js';
 import { RawClient, recordsOf } from '../helpers/raw-gearman-client.js';
-import { schemaViolations } from '../helpers/schemas.js';
+import { checkRecords, schemaViolations } from '../helpers/schemas.js';
 
 const FN = 'fanout.http';
 const SPEC: RequestSpec = { ...DEFAULT_SPEC, url: 'http://{host}/', timeoutMs: 5_000, connectTimeoutMs: 2_000 };
@@ -288,7 +288,7 @@ describe('FanoutWorker against gearmand', () => {
     const records = stdout
       .split('\n')
       .filter((line) => line.startsWith('{"host":'))
-      .map((line) => JSON.parse(line) as { host: string; ok: boolean });
+      .map((line) => checkRecords([JSON.parse(line) as unknown])[0]!);
     expect(records.map((record) => record.host).sort()).toEqual([...hosts.hosts].sort());
     expect(records.every((record) => record.ok)).toBe(true);
     expect(stdout).toContain(JSON.stringify({ hosts: 5, ok: 5, failed: 0 }));

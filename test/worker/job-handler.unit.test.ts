@@ -11,6 +11,7 @@ import { encodeCompletion, WORK_DATA_MAX_CHARS } from '../../src/jobs/wire-resul
 import type { HostResult } from '../../src/record/host-result.js';
 import { createJobHandler } from '../../src/worker/job-handler.js';
 import type { JobHandlerOptions } from '../../src/worker/job-handler.js';
+import { checkRecords } from '../helpers/schemas.js';
 
 interface Pending {
   handler: Dispatcher.DispatchHandler;
@@ -132,7 +133,7 @@ const linesOf = (calls: readonly Call[]): HostResult[] =>
       ? call[1]
           .slice(0, -1)
           .split('\n')
-          .map((line) => JSON.parse(line) as HostResult)
+          .map((line) => checkRecords([JSON.parse(line) as unknown])[0]!)
       : [],
   );
 

@@ -1,0 +1,27 @@
+// The one place that picks how a run's requests are made. Gearman mode's code (the client, the job book,
+// embedded workers) is imported only when --gearman is given, so a local pull never loads or compiles it.
+import type { BackoffOptions } from '../gearman/server-pool.js';
+import type { Resolver } from '../http/resolver.js';
+import type { Backend } from './backend.js';
+import { createLocalBackend } from './local-backend.js';
+import type { RunConfig } from './run-config.js';
+
+export interface BackendDeps {
+  resolver?: Resolver | undefined;
+  /** Tells a person what is going on (stderr); never data. */
+  log: (line: string) => void;
+  /** Reconnect back-off to job servers (tests shorten it). */
+  gearmanBackoff?: Partial<BackoffOptions> | undefined;
+}
+
+export async function openBackend(config: RunConfig, deps: BackendDeps): Promise<Backend> {
+  if (config.gearman === null) return createLocalBackend({ resolver: deps.resolver });
+  const { createGearmanBackend } = await import('./gearman/gearman-backend.js');
+  return createGearmanBackend({
+    ...config.gearman,
+    runId: config.runId,
+    embeddedWorkerConcurrency: config.concurrency,
+    log: deps.log,
+    backoff: deps.gearmanBackoff,
+  });
+}

@@ -1,0 +1,74 @@
+// The gearman run's watchdog on a fake clock: the decision is a pure function of (now, state), so every
+// moment is a number the test chooses.
+import { describe, expect, it } from 'vitest';
+import { judgeRun, stallLimitMs, verdictMessage, type WatchState } from '../../../src/run/gearman/watchdog.js';
+
+const limits = { serverTimeoutMs: 10_000, stallMs: 60_000 };
+const start: WatchState = { now: 0, noServerSince: 0, lastProgressAt: 0, outstandingJobs: 0, workerSeen: false };
+const at = (now: number, state: Partial<WatchState> = {}): WatchState => ({ ...start, now, ...state });
+
+describe('judgeRun', () => {
+  it('waits for a job server until --server-timeout has passed, then gives up', () => {
+    expect(judgeRun(at(10_000), limits)).toEqual({ kind: 'wait' });
+    expect(judgeRun(at(10_001), limits)).toEqual({ kind: 'no-server', waitedMs: 10_000 });
+  });
+
+  it('never gives up on servers while one is up, however long ago the run started', () => {
+    expect(judgeRun(at(3_600_000, { noServerSince: null }), limits)).toEqual({ kind: 'wait' });
+  });
+
+  it('counts the outage from when the last server went down, not from the start of the run', () => {
+    expect(judgeRun(at(100_000, { noServerSince: 95_000, lastProgressAt: 99_000 }), limits)).toEqual({ kind: 'wait' });
+    expect(judgeRun(at(105_001, { noServerSince: 95_000, lastProgressAt: 105_000 }), limits).kind).toBe('no-server');
+  });
+
+  it('calls a run stalled only with jobs outstanding and no progress for the stall limit', () => {
+    const quiet = { noServerSince: null, lastProgressAt: 1_000 };
+    expect(judgeRun(at(61_000, { ...quiet, outstandingJobs: 3 }), limits)).toEqual({ kind: 'wait' });
+    expect(judgeRun(at(61_001, { ...quiet, outstandingJobs: 3 }), limits)).toEqual({ kind: 'stalled', workerSeen: false, waitedMs: 60_000 });
+    expect(judgeRun(at(500_000, { ...quiet, outstandingJobs: 0 }), limits)).toEqual({ kind: 'wait' });
+  });
+
+  it('a record resets the stall clock', () => {
+    const state = { noServerSince: null, outstandingJobs: 1 };
+    expect(judgeRun(at(70_000, { ...state, lastProgressAt: 10_001 }), limits)).toEqual({ kind: 'wait' });
+    expect(judgeRun(at(70_000, { ...state, lastProgressAt: 9_999 }), limits).kind).toBe('stalled');
+  });
+
+  it('takes what the admin port said about workers as an input to the verdict, not to its timing', () => {
+    const state = { noServerSince: null, outstandingJobs: 2, lastProgressAt: 0 };
+    expect(judgeRun(at(30_000, { ...state, workerSeen: false }), limits)).toEqual({ kind: 'wait' });
+    expect(judgeRun(at(60_001, { ...state, workerSeen: true }), limits)).toEqual({ kind: 'stalled', workerSeen: true, waitedMs: 60_000 });
+  });
+});
+
+describe('stallLimitMs', () => {
+  it('is --stall-timeout unless a job of hung hosts needs longer to report (every attempt, plus a second)', () => {
+    expect(stallLimitMs(60_000, 10_000, 0)).toBe(60_000);
+    expect(stallLimitMs(3_000, 10_000, 0)).toBe(11_000);
+    expect(stallLimitMs(3_000, 10_000, 2)).toBe(33_000);
+  });
+});
+
+describe('verdictMessage', () => {
+  const context = { servers: ['127.0.0.1:4730', '127.0.0.2:4730'], functionName: 'fanout.http', outstandingJobs: 4 };
+
+  it('says which servers could not be reached and for how long', () => {
+    expect(verdictMessage({ kind: 'no-server', waitedMs: 10_000 }, context)).toBe(
+      'no job server reachable (127.0.0.1:4730, 127.0.0.2:4730) for 10000 ms',
+    );
+  });
+
+  it('with no worker registered, says how to start one', () => {
+    expect(verdictMessage({ kind: 'stalled', workerSeen: false, waitedMs: 11_000 }, context)).toBe(
+      'no worker registered for function "fanout.http" on 127.0.0.1:4730,127.0.0.2:4730 (waited 11.0 s); ' +
+        'start one with: fanout worker --gearman 127.0.0.1:4730,127.0.0.2:4730',
+    );
+  });
+
+  it('with workers registered, blames the workers that send nothing', () => {
+    expect(verdictMessage({ kind: 'stalled', workerSeen: true, waitedMs: 60_000 }, context)).toBe(
+      'no progress for 60.0 s: 4 jobs outstanding on workers that send nothing',
+    );
+  });
+});
