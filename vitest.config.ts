@@ -6,8 +6,24 @@ export default defineConfig({
     reporters: ['default', './test/helpers/closing-line-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/**/*.unit.test.ts'] } },
-      { test: { name: 'integration', include: ['test/**/*.integration.test.ts'], testTimeout: 30_000, hookTimeout: 30_000, globalSetup: ['test/helpers/build-once.ts'] } },
-      { test: { name: 'e2e', include: ['test/**/*.e2e.test.ts'], testTimeout: 30_000, hookTimeout: 30_000, globalSetup: ['test/helpers/build-once.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.integration.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          globalSetup: ['test/helpers/build-once.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.e2e.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          globalSetup: ['test/helpers/build-once.ts'],
+        },
+      },
     ],
   },
 });

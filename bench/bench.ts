@@ -46,14 +46,18 @@ try {
     (c) => ONLY === undefined || ONLY.includes(c.name),
   );
   const results = new Map<string, Measurement[]>(contenders.map((c) => [c.name, []]));
-  process.stderr.write(`bench: N=${N} hosts, latency ${L} ms, concurrency ${C}, ${RUNS} runs + 1 warm-up; ${contenders.map((c) => c.name).join(', ')}\n`);
+  process.stderr.write(
+    `bench: N=${N} hosts, latency ${L} ms, concurrency ${C}, ${RUNS} runs + 1 warm-up; ${contenders.map((c) => c.name).join(', ')}\n`,
+  );
   for (let run = 0; run <= RUNS; run++) {
     for (const contender of contenders) {
       const m = await measure(contender.command, contender.helperPids);
       const lines = contender.output ? await countLines(contender.output) : N;
       if (lines !== N) throw new Error(`${contender.name}: ${lines} result lines for ${N} hosts`);
       if (run > 0) results.get(contender.name)!.push(m);
-      process.stderr.write(`  ${run === 0 ? 'warm-up' : `run ${run}`} ${contender.name}: ${(m.wallMs / 1000).toFixed(2)} s wall, ${(m.cpuMs / 1000).toFixed(2)} s CPU\n`);
+      process.stderr.write(
+        `  ${run === 0 ? 'warm-up' : `run ${run}`} ${contender.name}: ${(m.wallMs / 1000).toFixed(2)} s wall, ${(m.cpuMs / 1000).toFixed(2)} s CPU\n`,
+      );
     }
   }
   printTable(contenders, results);

@@ -37,7 +37,7 @@ async function startGearmanStack(ctx: ContenderContext, fanout: string[]): Promi
   for (let i = 0; i < GEARMAN_WORKERS; i++) {
     const args = ['worker', '--gearman', gearmand.address, '-c', String(Math.ceil(ctx.concurrency / GEARMAN_WORKERS)), '-q'];
     const child = spawn(fanout[0]!, [...fanout.slice(1), ...args], { stdio: 'ignore' });
-    ctx.cleanups.push(async () => void child.kill('SIGTERM'));
+    ctx.cleanups.push(() => Promise.resolve(void child.kill('SIGTERM')));
     pids.push(child.pid!);
   }
   const address = parseServerAddress(gearmand.address);

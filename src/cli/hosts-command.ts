@@ -10,7 +10,9 @@ export function hostsCommand(args: readonly string[], files: readonly string[] |
   return reportErrors(async () => {
     const { total, duplicates, complete } = await listHosts(hostSources(args, files), process.stdout);
     if (!complete) return exitCodeOfOutcome({ kind: 'listing', complete });
-    process.stderr.write(`fanout: ${total} hosts${duplicates > 0 ? ` (${duplicates} duplicate${duplicates === 1 ? '' : 's'} dropped)` : ''}\n`);
+    process.stderr.write(
+      `fanout: ${total} hosts${duplicates > 0 ? ` (${duplicates} duplicate${duplicates === 1 ? '' : 's'} dropped)` : ''}\n`,
+    );
     return EXIT.ok;
   });
 }

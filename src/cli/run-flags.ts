@@ -32,9 +32,16 @@ export const runFlags = {
   'connect-timeout': Flags.string({ description: 'TCP/TLS connect timeout', default: durationText(REQUEST_DEFAULTS.connectTimeoutMs) }),
   expect: Flags.string({ description: 'statuses that count as ok: 200,204,3xx,200-299', default: REQUEST_DEFAULTS.expect }),
   concurrency: Flags.integer({ char: 'c', description: 'requests in flight at most', default: REQUEST_DEFAULTS.concurrency, min: 1 }),
-  retries: Flags.integer({ description: 'retries of requests that never left (refused, connect timeout, DNS)', default: REQUEST_DEFAULTS.retries, min: 0 }),
+  retries: Flags.integer({
+    description: 'retries of requests that never left (refused, connect timeout, DNS)',
+    default: REQUEST_DEFAULTS.retries,
+    min: 0,
+  }),
   body: Flags.boolean({ description: 'put the response body in each record (JSON parsed when it is JSON)' }),
-  'max-body': Flags.string({ description: 'with --body: larger bodies end as body_too_large', default: sizeText(REQUEST_DEFAULTS.maxBodyBytes) }),
+  'max-body': Flags.string({
+    description: 'with --body: larger bodies end as body_too_large',
+    default: sizeText(REQUEST_DEFAULTS.maxBodyBytes),
+  }),
   'include-headers': Flags.boolean({ description: 'put the response headers in each record' }),
   insecure: Flags.boolean({ char: 'k', description: 'do not verify TLS certificates' }),
   output: Flags.string({ char: 'o', description: 'write NDJSON records to FILE instead of stdout', helpValue: 'FILE' }),
@@ -51,9 +58,19 @@ export const runFlags = {
   gearman: gearmanFlag({ description: 'run through gearmand job servers HOST:PORT[,HOST:PORT...]' }),
   function: Flags.string({ description: 'gearman function name', default: GEARMAN_DEFAULTS.functionName }),
   'batch-size': Flags.integer({ description: 'gearman mode: hosts per job', default: GEARMAN_DEFAULTS.batchSize, min: 1 }),
-  'local-workers': Flags.integer({ description: 'gearman mode: also run N workers in this process', default: GEARMAN_DEFAULTS.localWorkers, min: 0 }),
-  'server-timeout': Flags.string({ description: 'gearman mode: how long to wait for a healthy job server', default: durationText(GEARMAN_DEFAULTS.serverTimeoutMs) }),
-  'stall-timeout': Flags.string({ description: 'gearman mode: give up when no record arrives for this long', default: durationText(GEARMAN_DEFAULTS.stallTimeoutMs) }),
+  'local-workers': Flags.integer({
+    description: 'gearman mode: also run N workers in this process',
+    default: GEARMAN_DEFAULTS.localWorkers,
+    min: 0,
+  }),
+  'server-timeout': Flags.string({
+    description: 'gearman mode: how long to wait for a healthy job server',
+    default: durationText(GEARMAN_DEFAULTS.serverTimeoutMs),
+  }),
+  'stall-timeout': Flags.string({
+    description: 'gearman mode: give up when no record arrives for this long',
+    default: durationText(GEARMAN_DEFAULTS.stallTimeoutMs),
+  }),
 };
 
 export const pushFlags = {

@@ -73,7 +73,11 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const headers = parseHeaders(flags.header ?? []);
   let body: Buffer | null = null;
   if (push?.data !== undefined) {
-    body = await readData(push.data, sources.some((s) => s.kind === 'stdin'), readStdin);
+    body = await readData(
+      push.data,
+      sources.some((s) => s.kind === 'stdin'),
+      readStdin,
+    );
     if (!hasHeader(headers, 'content-type') && looksLikeJson(body)) headers.push(['content-type', 'application/json']);
   }
   const runId = flags['run-id'] ?? randomBytes(6).toString('base64url');

@@ -92,7 +92,10 @@ async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> 
   const worker = new FanoutWorker({ ...options, log });
   worker.start();
   const servers = options.servers.map(({ host, port }) => `${host}:${port}`).join(', ');
-  log(`${worker.id} serving ${worker.functionName} from ${servers} (${worker.concurrency} requests, ${worker.maxJobs} jobs at most)`, 'info');
+  log(
+    `${worker.id} serving ${worker.functionName} from ${servers} (${worker.concurrency} requests, ${worker.maxJobs} jobs at most)`,
+    'info',
+  );
   const warning = fdLimitWarning(worker.concurrency);
   if (warning !== null) log(warning, 'warn');
   return untilSignalled(

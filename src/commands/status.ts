@@ -4,7 +4,10 @@ import { statusCommand } from '../cli/status-command.js';
 
 export default class Status extends Command {
   static override summary = 'Show queued and running jobs and connected workers per function on gearmand job servers.';
-  static override examples = ['<%= config.bin %> status --gearman 127.0.0.1:4730', '<%= config.bin %> status --gearman a:4730,b:4730 --json | jq'];
+  static override examples = [
+    '<%= config.bin %> status --gearman 127.0.0.1:4730',
+    '<%= config.bin %> status --gearman a:4730,b:4730 --json | jq',
+  ];
   static override flags = {
     gearman: gearmanFlag({ description: 'job servers HOST:PORT[,HOST:PORT...]', required: true }),
     function: Flags.string({ description: 'only this function' }),

@@ -24,7 +24,12 @@ export default class Worker extends Command {
     }),
     'max-jobs': Flags.integer({ description: 'jobs held at once at most', default: WORKER_DEFAULTS.maxJobs, min: 1, helpValue: 'N' }),
     id: Flags.string({ description: 'worker id shown by gearadmin --workers and in each record (default HOSTNAME/PID)', helpValue: 'ID' }),
-    processes: Flags.integer({ description: 'run N worker processes under a supervisor that restarts them', default: WORKER_DEFAULTS.processes, min: 1, helpValue: 'N' }),
+    processes: Flags.integer({
+      description: 'run N worker processes under a supervisor that restarts them',
+      default: WORKER_DEFAULTS.processes,
+      min: 1,
+      helpValue: 'N',
+    }),
     quiet: Flags.boolean({ char: 'q', description: 'log only problems, not routine events' }),
   };
 

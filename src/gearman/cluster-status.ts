@@ -32,7 +32,12 @@ export async function clusterStatus(servers: readonly ServerAddress[], timeoutMs
       const server = formatServerAddress(address);
       try {
         const [status, workers] = await Promise.all([fetchStatus(address, { timeoutMs }), fetchWorkers(address, { timeoutMs })]);
-        const functions = status.map((s) => ({ function: s.function, queued: s.total - s.running, running: s.running, workers: s.workers }));
+        const functions = status.map((s) => ({
+          function: s.function,
+          queued: s.total - s.running,
+          running: s.running,
+          workers: s.workers,
+        }));
         return { server, ok: true, error: null, functions, workers: workerRows(workers) };
       } catch (err) {
         return { server, ok: false, error: (err as Error).message, functions: [], workers: [] };
@@ -56,6 +61,11 @@ export function renderClusterStatus(reports: readonly ServerReport[], only?: str
     for (const w of report.workers) notes.push(`${report.server}: worker ${w.id} (${w.ip}): ${w.functions.join(' ')}`);
   }
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  const table = rows.map((r) => r.map((cell, col) => (col >= 2 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join('  ').trimEnd());
+  const table = rows.map((r) =>
+    r
+      .map((cell, col) => (col >= 2 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!)))
+      .join('  ')
+      .trimEnd(),
+  );
   return `${[...table, ...notes].join('\n')}\n`;
 }

@@ -110,9 +110,7 @@ export const HANDLE_ONLY_TYPES: ReadonlySet<PacketTypeNumber> = new Set([
   PacketType.GET_STATUS,
 ]);
 
-const NAME_OF = new Map<number, PacketTypeName>(
-  Object.entries(PacketType).map(([name, type]) => [type, name as PacketTypeName]),
-);
+const NAME_OF = new Map<number, PacketTypeName>(Object.entries(PacketType).map(([name, type]) => [type, name as PacketTypeName]));
 
 export function isPacketType(type: number): type is PacketTypeNumber {
   return NAME_OF.has(type);

@@ -71,7 +71,7 @@ export async function planTargets(sources: readonly HostSource[]): Promise<Targe
       total: stats.total,
       duplicates: stats.duplicates,
       targets: () => readTargets(spool.sources, { validated: true }),
-      close: spool.close,
+      close: () => spool.close(),
     };
   } catch (error) {
     await spool.close();

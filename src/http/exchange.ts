@@ -120,11 +120,7 @@ export interface RunningExchange {
 }
 
 /** Starts one exchange; `done` is called exactly once. */
-export function startExchange(
-  dispatcher: Dispatcher,
-  request: ExchangeRequest,
-  done: (outcome: ExchangeOutcome) => void,
-): RunningExchange {
+export function startExchange(dispatcher: Dispatcher, request: ExchangeRequest, done: (outcome: ExchangeOutcome) => void): RunningExchange {
   const handler = new ExchangeHandler(request, done);
   dispatcher.dispatch(
     {

@@ -56,7 +56,8 @@ export async function* executeBatch(
   let ready: HostResult[] = [];
   let active = 0;
   let inputDone = false;
-  let inputError: unknown = null;
+  /** What the target stream threw (HostInputError: a file that cannot be read), rethrown to the consumer. */
+  const input: { error: Error | null } = { error: null };
   let wakeConsumer: (() => void) | null = null;
   let wakeProducer: (() => void) | null = null;
   const wake = (): void => {
@@ -144,8 +145,7 @@ export async function* executeBatch(
   };
 
   const hasRoom = (): boolean =>
-    consumerGone ||
-    ready.length < BUFFERED_RECORDS_MAX && (stop.signal.aborted || active < options.concurrency);
+    consumerGone || (ready.length < BUFFERED_RECORDS_MAX && (stop.signal.aborted || active < options.concurrency));
 
   const produce = async (): Promise<void> => {
     try {
@@ -155,7 +155,7 @@ export async function* executeBatch(
         while (!hasRoom()) await new Promise<void>((resolve) => (wakeProducer = resolve));
       }
     } catch (err) {
-      inputError = err;
+      input.error = err instanceof Error ? err : new Error(`target stream failed: ${JSON.stringify(err)}`);
     } finally {
       inputDone = true;
       wake();
@@ -175,7 +175,7 @@ export async function* executeBatch(
       if (inputDone && active === 0) break;
       await new Promise<void>((resolve) => (wakeConsumer = resolve));
     }
-    if (inputError !== null) throw inputError instanceof Error ? inputError : new Error(String(inputError));
+    if (input.error !== null) throw input.error;
   } finally {
     // The consumer may leave early (stdout closed): end whatever is still running.
     consumerGone = true;

@@ -108,6 +108,11 @@ export class RecordSink<T = HostResult> {
       else if (this.#blocked) this.#waitForDrain().then(resolve, resolve);
       else resolve();
     });
+    this.#throwIfFailed();
+  }
+
+  /** A method, not an inline check: the callbacks above may have set #error since the first check. */
+  #throwIfFailed(): void {
     if (this.#error !== null) throw this.#error;
   }
 

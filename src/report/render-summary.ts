@@ -81,7 +81,8 @@ function droppedLine({ droppedRecords }: Summary): string | null {
   if (droppedRecords === undefined) return null;
   const { malformed, repeats } = droppedRecords;
   const parts: string[] = [];
-  if (malformed > 0) parts.push(`${malformed} worker line${malformed === 1 ? '' : 's'} that ${malformed === 1 ? 'is' : 'are'} not a record`);
+  if (malformed > 0)
+    parts.push(`${malformed} worker line${malformed === 1 ? '' : 's'} that ${malformed === 1 ? 'is' : 'are'} not a record`);
   if (repeats > 0) parts.push(`${repeats} repeated record${repeats === 1 ? '' : 's'} (a job ran again)`);
   return parts.length === 0 ? null : `dropped: ${parts.join(', ')}`;
 }

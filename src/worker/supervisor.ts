@@ -131,7 +131,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (Date.now() - slot.startedAt >= (this.#options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS)) slot.failures = 0;
     slot.failures++;
     const delayMs = backoffDelay(slot.failures, this.#backoff);
-    const how = error !== undefined ? `could not start (${error.message})` : signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+    const how =
+      error !== undefined ? `could not start (${error.message})` : signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
     this.#log(`worker process ${pid || '?'} ${how}; restarting it in ${delayMs} ms`, 'warn');
     slot.restart = setTimeout(() => this.#spawn(slot), delayMs);
   }

@@ -19,24 +19,13 @@ describe('parseDuration', () => {
     expect(parseDuration('timeout', value)).toBe(ms);
   });
 
-  it.each([
-    ['0'],
-    ['0ms'],
-    ['0.4ms'],
-    ['-1s'],
-    ['abc'],
-    [''],
-    ['10 s'],
-    ['10sec'],
-    ['1e3'],
-    ['.5s'],
-    ['5d'],
-    ['9999999'],
-    ['597h'],
-  ])('rejects %j naming the flag and the value', (value) => {
-    expect(() => parseDuration('connect-timeout', value)).toThrow(UsageError);
-    expect(() => parseDuration('connect-timeout', value)).toThrow(`--connect-timeout: invalid duration "${value}"`);
-  });
+  it.each([['0'], ['0ms'], ['0.4ms'], ['-1s'], ['abc'], [''], ['10 s'], ['10sec'], ['1e3'], ['.5s'], ['5d'], ['9999999'], ['597h']])(
+    'rejects %j naming the flag and the value',
+    (value) => {
+      expect(() => parseDuration('connect-timeout', value)).toThrow(UsageError);
+      expect(() => parseDuration('connect-timeout', value)).toThrow(`--connect-timeout: invalid duration "${value}"`);
+    },
+  );
 });
 
 describe('parseSize', () => {

@@ -5,7 +5,10 @@ import { onStopSignals, type StopSignal } from '../../src/cli/signals.js';
 function watch(): { source: EventEmitter; calls: string[]; remove: () => void } {
   const source = new EventEmitter();
   const calls: string[] = [];
-  const remove = onStopSignals({ first: (s: StopSignal) => calls.push(`first ${s}`), again: (s: StopSignal) => calls.push(`again ${s}`) }, source);
+  const remove = onStopSignals(
+    { first: (s: StopSignal) => calls.push(`first ${s}`), again: (s: StopSignal) => calls.push(`again ${s}`) },
+    source,
+  );
   return { source, calls, remove };
 }
 

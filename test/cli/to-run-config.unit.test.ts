@@ -110,11 +110,7 @@ describe('toRunConfig', () => {
 
   it('collects hosts from arguments, files and stdin in that order', async () => {
     const config = await toRunConfig(input({ args: ['a', 'b'], flags: makeFlags({ 'hosts-file': ['hosts.txt', '-'] }) }));
-    expect(config.sources).toEqual([
-      { kind: 'args', entries: ['a', 'b'] },
-      { kind: 'file', path: 'hosts.txt' },
-      { kind: 'stdin' },
-    ]);
+    expect(config.sources).toEqual([{ kind: 'args', entries: ['a', 'b'] }, { kind: 'file', path: 'hosts.txt' }, { kind: 'stdin' }]);
   });
 
   it('refuses a run without hosts', async () => {

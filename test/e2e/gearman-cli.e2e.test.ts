@@ -15,12 +15,26 @@ afterAll(async () => {
 
 describe('fanout pull --gearman --local-workers', () => {
   it('runs every host through gearmand with embedded workers: one record each, tagged with its worker', async () => {
-    const run = await runCli(['pull', ...fleet.hosts, '--gearman', gearmand.address, '--local-workers', '2', '--batch-size', '40', '-c', '40']);
+    const run = await runCli([
+      'pull',
+      ...fleet.hosts,
+      '--gearman',
+      gearmand.address,
+      '--local-workers',
+      '2',
+      '--batch-size',
+      '40',
+      '-c',
+      '40',
+    ]);
     const records = parseNdjson(run.stdout); // each checked against the schema
     expect(records).toHaveLength(300);
     expect(new Set(records.map((r) => r.host)).size).toBe(300);
     expect(records.every((r) => r.worker?.startsWith('local-'))).toBe(true);
-    const failed = records.filter((r) => !r.ok).map((r) => r.host).sort();
+    const failed = records
+      .filter((r) => !r.ok)
+      .map((r) => r.host)
+      .sort();
     expect(failed).toEqual([...fleet.faultyHosts('500')].sort());
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/300 hosts · \d+ ok · \d+ failed \(http_status \d+\)/);

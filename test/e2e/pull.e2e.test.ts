@@ -162,15 +162,15 @@ describe('pull against a healthy fleet', () => {
     expect([0, 130]).toContain(result.code);
   });
 
-  it.each([['hosts', "hosts 'h[1-200000]'"], ['--dry-run', "pull 'h[1-200000]' --dry-run"]])(
-    '%s stops at once, with no error, when the reader goes away: exit 130',
-    async (_name, args) => {
-      const result = await pipeToHead(args);
-      expect(result.stdout.trim().split('\n')).toHaveLength(1);
-      expect(result.stderr).not.toMatch(/EPIPE|Error:|\n\s+at /);
-      expect(result.code).toBe(130);
-    },
-  );
+  it.each([
+    ['hosts', "hosts 'h[1-200000]'"],
+    ['--dry-run', "pull 'h[1-200000]' --dry-run"],
+  ])('%s stops at once, with no error, when the reader goes away: exit 130', async (_name, args) => {
+    const result = await pipeToHead(args);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/EPIPE|Error:|\n\s+at /);
+    expect(result.code).toBe(130);
+  });
 });
 
 describe('input errors', () => {

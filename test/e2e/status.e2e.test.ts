@@ -41,11 +41,18 @@ describe('fanout status', () => {
   it('agrees with gearadmin --status on queued, running and workers per function', async () => {
     const run = await runCli(['status', '--gearman', gearmand.address, '--json']);
     expect(run.exitCode).toBe(0);
-    const [report] = JSON.parse(run.stdout) as Array<{ ok: boolean; functions: Array<{ function: string; queued: number; running: number; workers: number }>; workers: Array<{ id: string }> }>;
+    const [report] = JSON.parse(run.stdout) as Array<{
+      ok: boolean;
+      functions: Array<{ function: string; queued: number; running: number; workers: number }>;
+      workers: Array<{ id: string }>;
+    }>;
     const reference = gearadminStatus();
     expect(Object.keys(reference).sort()).toEqual(report!.functions.map((f) => f.function).sort());
     for (const f of report!.functions) {
-      expect({ fn: f.function, total: f.queued + f.running, running: f.running, workers: f.workers }).toEqual({ fn: f.function, ...reference[f.function] });
+      expect({ fn: f.function, total: f.queued + f.running, running: f.running, workers: f.workers }).toEqual({
+        fn: f.function,
+        ...reference[f.function],
+      });
     }
     expect(reference['fanout.http']).toEqual({ total: 3, running: 0, workers: 1 });
     expect(report!.workers.map((w) => w.id)).toContain('probe-worker');

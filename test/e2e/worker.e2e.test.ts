@@ -33,7 +33,10 @@ interface Running {
 }
 
 function spawnWorker(args: readonly string[]): Running {
-  const child = spawn(process.execPath, [BIN, 'worker', ...args], { env: { ...process.env, FANOUT_GEARMAN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'worker', ...args], {
+    env: { ...process.env, FANOUT_GEARMAN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
@@ -81,7 +84,10 @@ async function until<T>(read: () => Promise<T>, accept: (value: T) => boolean): 
 
 /** Resolves once the process has written `text` on stderr. */
 async function untilStderr(worker: Running, text: string): Promise<void> {
-  await until(() => Promise.resolve(worker.stderr()), (stderr) => stderr.includes(text));
+  await until(
+    () => Promise.resolve(worker.stderr()),
+    (stderr) => stderr.includes(text),
+  );
 }
 
 const fanoutWorkers = async (server: Gearmand): Promise<WorkerInfo[]> =>
@@ -107,11 +113,17 @@ describe('fanout worker', () => {
     const server = await gearmand();
     const hosts = await fleet(6, 300);
     const worker = spawnWorker(['--gearman', server.address, '-c', '2', '--id', 'e2e-worker']);
-    await until(() => fanoutWorkers(server), (workers) => workers.some((w) => w.id === 'e2e-worker'));
+    await until(
+      () => fanoutWorkers(server),
+      (workers) => workers.some((w) => w.id === 'e2e-worker'),
+    );
     const raw = await client(server);
 
     const job = raw.submit(FN, JSON.stringify({ v: 1, hosts: hosts.hosts })).done;
-    await until(() => running(server), (count) => count === 1);
+    await until(
+      () => running(server),
+      (count) => count === 1,
+    );
     worker.child.kill('SIGTERM');
 
     const reply = await job;
@@ -133,7 +145,10 @@ describe('fanout worker', () => {
     const worker = spawnWorker(['--gearman', server.address]);
     const raw = await client(server);
     void raw.submit(FN, JSON.stringify({ v: 1, hosts: hosts.hosts, spec: { timeoutMs: HOUR } }));
-    await until(() => running(server), (count) => count === 1);
+    await until(
+      () => running(server),
+      (count) => count === 1,
+    );
 
     worker.child.kill('SIGTERM');
     await untilStderr(worker, 'SIGTERM: taking no new jobs, finishing the 1 in hand');
@@ -148,12 +163,22 @@ describe('fanout worker', () => {
   it('--processes 2: restarts a worker process that dies, and stops them all on SIGTERM', async () => {
     const server = await gearmand();
     const supervisor = spawnWorker(['--gearman', server.address, '--processes', '2']);
-    const children = pidsOf(await until(() => fanoutWorkers(server), (workers) => workers.length === 2));
+    const children = pidsOf(
+      await until(
+        () => fanoutWorkers(server),
+        (workers) => workers.length === 2,
+      ),
+    );
     cleanups.push(() => children.forEach((pid) => isAlive(pid) && process.kill(pid, 'SIGKILL')));
     const [victim, survivor] = children as [number, number];
 
     process.kill(victim, 'SIGKILL');
-    const after = pidsOf(await until(() => fanoutWorkers(server), (workers) => workers.length === 2 && !pidsOf(workers).includes(victim)));
+    const after = pidsOf(
+      await until(
+        () => fanoutWorkers(server),
+        (workers) => workers.length === 2 && !pidsOf(workers).includes(victim),
+      ),
+    );
     expect(after).toContain(survivor);
     const restarted = after.find((pid) => pid !== survivor) as number;
     children.push(restarted);
@@ -168,10 +193,18 @@ describe('fanout worker', () => {
   it('--processes: when the supervisor is killed, its worker processes leave instead of running on as orphans', async () => {
     const server = await gearmand();
     const supervisor = spawnWorker(['--gearman', server.address, '--processes', '2']);
-    const children = pidsOf(await until(() => fanoutWorkers(server), (list) => list.length === 2));
+    const children = pidsOf(
+      await until(
+        () => fanoutWorkers(server),
+        (list) => list.length === 2,
+      ),
+    );
     cleanups.push(() => children.forEach((pid) => isAlive(pid) && process.kill(pid, 'SIGKILL')));
 
     supervisor.child.kill('SIGKILL');
-    await until(() => fanoutWorkers(server), (list) => list.length === 0);
+    await until(
+      () => fanoutWorkers(server),
+      (list) => list.length === 0,
+    );
   });
 });

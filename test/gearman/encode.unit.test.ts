@@ -5,9 +5,7 @@ import { PacketType } from '../../src/gearman/packet-types.js';
 describe('encodePacket', () => {
   it('produces the SUBMIT_JOB bytes of the protocol reference §1', () => {
     const packet = encodePacket(PacketType.SUBMIT_JOB, ['fanout', 'u-1', 'hosts=a,b,c']);
-    expect(packet.toString('hex')).toBe(
-      '00524551' + '00000007' + '00000016' + '66616e6f757400' + '752d3100' + '686f7374733d612c622c63',
-    );
+    expect(packet.toString('hex')).toBe('00524551' + '00000007' + '00000016' + '66616e6f757400' + '752d3100' + '686f7374733d612c622c63');
   });
 
   it('puts no NUL after the last argument: CAN_DO "f" has the 1-byte body "f"', () => {

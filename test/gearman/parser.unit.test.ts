@@ -76,10 +76,7 @@ describe('PacketParser', () => {
   );
 
   it('parses the SUBMIT_JOB example bytes of the protocol reference §1', () => {
-    const bytes = Buffer.from(
-      '00524551 00000007 00000016 66616e6f757400 752d3100 686f7374733d612c622c63'.replaceAll(' ', ''),
-      'hex',
-    );
+    const bytes = Buffer.from('00524551 00000007 00000016 66616e6f757400 752d3100 686f7374733d612c622c63'.replaceAll(' ', ''), 'hex');
     const [item] = new PacketParser().push(bytes);
     expect(item).toMatchObject({ kind: 'packet', magic: 'REQ', type: PacketType.SUBMIT_JOB });
     expect(item?.kind === 'packet' && item.args.map(String)).toEqual(['fanout', 'u-1', 'hosts=a,b,c']);
@@ -102,7 +99,7 @@ describe('PacketParser', () => {
     for (let seed = 1; seed <= 200; seed++) {
       const random = seededRandom(seed);
       const chunks: Buffer[] = [];
-      for (let at = 0; at < STREAM.length; ) {
+      for (let at = 0; at < STREAM.length;) {
         const size = Math.min(STREAM.length - at, Math.floor(random() * 40));
         chunks.push(STREAM.subarray(at, at + size)); // size 0 included: empty chunks must be harmless
         at += size;

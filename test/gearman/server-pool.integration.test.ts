@@ -130,7 +130,9 @@ describe('ServerPool against gearmand', () => {
   it('cuts a back-off wait short on close(): a pool waiting 10 minutes to retry closes at once', async () => {
     const gone = await startGearmand();
     await gone.stop();
-    const pool = new ServerPool([{ host: gone.host, port: gone.port }], { backoff: { minDelayMs: 600_000, maxDelayMs: 600_000, jitter: 0 } });
+    const pool = new ServerPool([{ host: gone.host, port: gone.port }], {
+      backoff: { minDelayMs: 600_000, maxDelayMs: 600_000, jitter: 0 },
+    });
     const { events, waitFor } = startPool(pool);
     await waitFor('backoff', (event) => event.delayMs === 600_000);
     const before = events.length;

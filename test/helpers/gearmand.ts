@@ -53,8 +53,7 @@ let exitHookInstalled = false;
 export async function startGearmand(options: GearmandOptions = {}): Promise<Gearmand> {
   if (!gearmandAvailable) {
     throw new Error(
-      `gearmand not found at ${GEARMAND_PATH}: install the gearman-job-server package ` +
-        `or set FANOUT_GEARMAND to the gearmand binary`,
+      `gearmand not found at ${GEARMAND_PATH}: install the gearman-job-server package ` + `or set FANOUT_GEARMAND to the gearmand binary`,
     );
   }
   if (options.port !== undefined) await assertPortFree(options.port);

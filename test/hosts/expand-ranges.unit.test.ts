@@ -23,7 +23,12 @@ describe('expandRanges', () => {
 
   it('multiplies several groups, leftmost slowest', () => {
     expect(expand('rack[1-2]-node[1-3]')).toEqual([
-      'rack1-node1', 'rack1-node2', 'rack1-node3', 'rack2-node1', 'rack2-node2', 'rack2-node3',
+      'rack1-node1',
+      'rack1-node2',
+      'rack1-node3',
+      'rack2-node1',
+      'rack2-node2',
+      'rack2-node3',
     ]);
   });
 
@@ -37,10 +42,7 @@ describe('expandRanges', () => {
   });
 
   it('expands ranges in a URL authority only', () => {
-    expect(expand('http://web[1-2]:8080/x?a[]=1&b[0]=2')).toEqual([
-      'http://web1:8080/x?a[]=1&b[0]=2',
-      'http://web2:8080/x?a[]=1&b[0]=2',
-    ]);
+    expect(expand('http://web[1-2]:8080/x?a[]=1&b[0]=2')).toEqual(['http://web1:8080/x?a[]=1&b[0]=2', 'http://web2:8080/x?a[]=1&b[0]=2']);
     expect(expand('http://[::1]:[80-81]/')).toEqual(['http://[::1]:80/', 'http://[::1]:81/']);
   });
 

@@ -32,7 +32,10 @@ async function hostsOf(sources: HostSource[]): Promise<string[]> {
 }
 
 async function inputError(promise: Promise<unknown>): Promise<HostInputError> {
-  const error: unknown = await promise.then(() => undefined, (e: unknown) => e);
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof HostInputError)) throw new Error(`expected a HostInputError, got ${String(error)}`);
   return error;
 }
@@ -41,7 +44,10 @@ const stdin = (...chunks: string[]): HostSource => ({ kind: 'stdin', stream: Rea
 
 describe('readTargets', () => {
   it('ignores blank lines and comments, trims, and handles CRLF and a BOM', async () => {
-    const path = await hostsFile('hosts.txt', '\uFEFFweb01\r\n\r\n# the db tier\r\n  db01 # primary\r\n\tweb02:8080\t\r\nhttp://web03/#frag\r\nlast');
+    const path = await hostsFile(
+      'hosts.txt',
+      '\uFEFFweb01\r\n\r\n# the db tier\r\n  db01 # primary\r\n\tweb02:8080\t\r\nhttp://web03/#frag\r\nlast',
+    );
     expect(await hostsOf([{ kind: 'file', path }])).toEqual(['web01', 'db01', 'web02:8080', 'http://web03/#frag', 'last']);
   });
 
@@ -125,7 +131,10 @@ describe('planTargets', () => {
 
   it('counts targets and duplicates, then streams them (more than once if asked)', async () => {
     const path = await hostsFile('hosts.txt', 'web[1-3]\nweb2\n');
-    const plan = await planTargets([{ kind: 'file', path }, { kind: 'args', entries: ['web3', 'web4'] }]);
+    const plan = await planTargets([
+      { kind: 'file', path },
+      { kind: 'args', entries: ['web3', 'web4'] },
+    ]);
     try {
       expect({ total: plan.total, duplicates: plan.duplicates }).toEqual({ total: 4, duplicates: 2 });
       const expected = ['web1', 'web2', 'web3', 'web4'].map((host, index) => ({ host, index }));
@@ -153,7 +162,10 @@ describe('planTargets', () => {
   it('plans a 100,000-line CRLF file and a 100,000-host range', async () => {
     const lines = Array.from({ length: 100_000 }, (_, i) => `host${i}.dc1:8080`);
     const path = await hostsFile('big.txt', `${lines.join('\r\n')}\r\n`);
-    const plan = await planTargets([{ kind: 'file', path }, { kind: 'args', entries: ['node[000001-100000]', 'host5.dc1:8080'] }]);
+    const plan = await planTargets([
+      { kind: 'file', path },
+      { kind: 'args', entries: ['node[000001-100000]', 'host5.dc1:8080'] },
+    ]);
     expect({ total: plan.total, duplicates: plan.duplicates }).toEqual({ total: 200_000, duplicates: 1 });
     let count = 0;
     let last: Target | undefined;

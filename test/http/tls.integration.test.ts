@@ -21,10 +21,27 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fanout-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${ADDRESS}`,
-    '-addext', `subjectAltName=IP:${ADDRESS}`, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${ADDRESS}`,
+      '-addext',
+      `subjectAltName=IP:${ADDRESS}`,
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"tls":true}');
@@ -42,12 +59,14 @@ async function pull(insecure: boolean): Promise<{ code: number; record: HostResu
   const out = new PassThrough();
   let stdout = '';
   out.on('data', (d: Buffer) => (stdout += d.toString()));
-  const code = exitCodeOfOutcome(await runFanout(runConfig([host], { spec: { ...DEFAULT_SPEC, url: 'https://{host}/', insecure }, quiet: true }), {
-    stdout: out,
-    stderr: new PassThrough(),
-    env: {},
-    onInterrupt: () => () => undefined,
-  }));
+  const code = exitCodeOfOutcome(
+    await runFanout(runConfig([host], { spec: { ...DEFAULT_SPEC, url: 'https://{host}/', insecure }, quiet: true }), {
+      stdout: out,
+      stderr: new PassThrough(),
+      env: {},
+      onInterrupt: () => () => undefined,
+    }),
+  );
   return { code, record: parseNdjson<HostResult>(stdout)[0] };
 }
 

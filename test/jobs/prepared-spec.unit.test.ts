@@ -91,7 +91,7 @@ describe('prepareSpec', () => {
       expect(b.headers.slice(-2)).toEqual(['idempotency-key', 'run7-web02']);
     });
 
-    it('does not let one host\'s key leak into the shared header list', () => {
+    it("does not let one host's key leak into the shared header list", () => {
       const prepared = prepareSpec(makeSpec({ idempotencyKeyPrefix: 'run7' }));
       prepared.exchangeFor(target('web01'), 'http://web01/');
       expect(prepared.exchangeFor(target('web02'), 'http://web02/').headers).toEqual(['idempotency-key', 'run7-web02']);

@@ -8,7 +8,13 @@ import { resultFromOutcome, resultWithoutResponse, type HostContext } from '../.
 /** The record's fields, in the README's order. */
 const RECORD_FIELDS = ['host', 'url', 'method', 'ok', 'code', 'status', 'error', 'attempts', 'durationMs', 'bytes'];
 
-const ctx: HostContext = { host: 'web01.dc1:8443', url: 'https://web01.dc1:8443/api/config', method: 'POST', attempts: 1, durationMs: 52.34 };
+const ctx: HostContext = {
+  host: 'web01.dc1:8443',
+  url: 'https://web01.dc1:8443/api/config',
+  method: 'POST',
+  attempts: 1,
+  durationMs: 52.34,
+};
 const twoXx = parseExpect('2xx');
 
 function outcome(overrides: Partial<ExchangeOutcome> = {}): ExchangeOutcome {
@@ -70,7 +76,11 @@ describe('resultFromOutcome', () => {
   });
 
   it('never puts a body on a failed record', () => {
-    const result = resultFromOutcome(ctx, outcome({ body: Buffer.from('{}'), contentType: 'application/json', error: new Error('x') }), twoXx);
+    const result = resultFromOutcome(
+      ctx,
+      outcome({ body: Buffer.from('{}'), contentType: 'application/json', error: new Error('x') }),
+      twoXx,
+    );
     expect(result).not.toHaveProperty('body');
   });
 

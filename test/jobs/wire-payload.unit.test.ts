@@ -5,7 +5,10 @@ import { decodeJobPayload, encodeJobPayload, JobPayloadError } from '../../src/j
 describe('job payload', () => {
   it('round-trips what the client sends', () => {
     const spec = { ...DEFAULT_SPEC, method: 'POST', headers: [['x-a', '1']] as Array<[string, string]>, idempotencyKeyPrefix: 'r1' };
-    const targets = [{ host: 'web01:8080', index: 7 }, { host: '[::1]:80', index: 9 }];
+    const targets = [
+      { host: 'web01:8080', index: 7 },
+      { host: '[::1]:80', index: 9 },
+    ];
     expect(decodeJobPayload(encodeJobPayload(spec, targets, 25))).toEqual({ spec, targets, concurrency: 25 });
   });
 
@@ -13,7 +16,10 @@ describe('job payload', () => {
     const decoded = decodeJobPayload('{"v":1,"hosts":["a:1","b:2"],"spec":{"url":"http://{host}/status"}}');
     expect(decoded).toEqual({
       spec: { ...DEFAULT_SPEC, url: 'http://{host}/status' },
-      targets: [{ host: 'a:1', index: 0 }, { host: 'b:2', index: 1 }],
+      targets: [
+        { host: 'a:1', index: 0 },
+        { host: 'b:2', index: 1 },
+      ],
       concurrency: 100,
     });
   });
@@ -37,7 +43,16 @@ describe('job payload', () => {
   });
 
   it('never echoes header values (they may be secrets) in its errors', () => {
-    const payload = JSON.stringify({ v: 1, hosts: ['a'], spec: { headers: [['Authorization', 'Bearer s3cret'], ['x', 1]] } });
+    const payload = JSON.stringify({
+      v: 1,
+      hosts: ['a'],
+      spec: {
+        headers: [
+          ['Authorization', 'Bearer s3cret'],
+          ['x', 1],
+        ],
+      },
+    });
     expect(() => decodeJobPayload(payload)).toThrow(/spec.headers/);
     try {
       decodeJobPayload(payload);

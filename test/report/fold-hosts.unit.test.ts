@@ -21,9 +21,17 @@ describe('foldHosts', () => {
     ['drops repeats', ['web1', 'web1', 'web2'], ['web[1-2]']],
     ['folds each row of a grid on its last axis', ['r1n2', 'r1n1', 'r2n1', 'r2n2'], ['r1n[1-2]', 'r2n[1-2]']],
     ['falls back to an earlier run for what the last one could not fold', ['r1n1', 'r1n2', 'r2n1', 'r3n1'], ['r1n[1-2]', 'r[2-3]n1']],
-    ['folds a URL only in its authority', ['http://web1:8080/a1', 'http://web2:8080/a1', 'http://web3:8080/a2'], ['http://web[1-2]:8080/a1', 'http://web3:8080/a2']],
+    [
+      'folds a URL only in its authority',
+      ['http://web1:8080/a1', 'http://web2:8080/a1', 'http://web3:8080/a2'],
+      ['http://web[1-2]:8080/a1', 'http://web3:8080/a2'],
+    ],
     ['never folds inside an IPv6 literal', ['[::1]:8080', '[::2]:8080', '[::1]:8081'], ['[::1]:[8080-8081]', '[::2]:8080']],
-    ['does not fold digit runs too long for exact arithmetic', ['n1234567890123456', 'n1234567890123457'], ['n1234567890123456', 'n1234567890123457']],
+    [
+      'does not fold digit runs too long for exact arithmetic',
+      ['n1234567890123456', 'n1234567890123457'],
+      ['n1234567890123456', 'n1234567890123457'],
+    ],
   ])('%s', (_name, hosts, folded) => {
     expect(foldHosts(hosts)).toEqual(folded);
     expect(expandAll(folded).sort()).toEqual([...new Set(hosts)].sort());
@@ -67,7 +75,9 @@ describe('foldHosts', () => {
       ...racks.map((rack) => `node[…].rack${rack}.dc1`),
     ]);
     expect(folded[0]).toBe(`10.0.0.[${Array.from({ length: 85 }, (_, k) => `${3 * k + 1}-${3 * k + 2}`).join(',')}]:8080`);
-    expect(folded.find((entry) => entry.endsWith('.rack0.dc1'))).toMatch(/^node\[00040,00080,00120,00160,00200,00240,00320,.*,49960\]\.rack0\.dc1$/);
+    expect(folded.find((entry) => entry.endsWith('.rack0.dc1'))).toMatch(
+      /^node\[00040,00080,00120,00160,00200,00240,00320,.*,49960\]\.rack0\.dc1$/,
+    );
     expect(folded.reduce((n, entry) => n + foldedSize(entry), 0)).toBe(hosts.length);
     expect(expandAll(folded).sort()).toEqual([...hosts].sort());
   });

@@ -38,9 +38,7 @@ describe('progressLine', () => {
   });
 
   it('drops the ETA once done', () => {
-    expect(progressLine({ done: 4, ok: 3, failed: 1 }, 4, 2000, 200)).toBe(
-      '[████████████████████] 4/4 · ok 3 · failed 1 · 2.0 hosts/s',
-    );
+    expect(progressLine({ done: 4, ok: 3, failed: 1 }, 4, 2000, 200)).toBe('[████████████████████] 4/4 · ok 3 · failed 1 · 2.0 hosts/s');
   });
 
   it('fits a narrow terminal with a column to spare', () => {

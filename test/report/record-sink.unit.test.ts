@@ -40,7 +40,7 @@ describe('createNdjsonSink', () => {
     const written = [makeResult(), makeFailure('web02', 'timeout'), makeResult({ body: { a: [1, 'é'] }, worker: 'w1' })];
     for (const r of written) expect(sink.write(r)).toBeUndefined();
     await sink.close();
-    expect(stream.read()?.toString()).toBe(ndjson(written));
+    expect((stream.read() as Buffer | null)?.toString()).toBe(ndjson(written));
     expect(stream.writableEnded).toBe(false);
   });
 
@@ -48,7 +48,7 @@ describe('createNdjsonSink', () => {
     const target = recorder();
     const sink = createNdjsonSink(target.stream, { end: false });
     const written = records(1000);
-    for (const r of written) sink.write(r);
+    for (const r of written) void sink.write(r);
     expect(target.chunks).toHaveLength(Math.floor(ndjson(written).length / (64 * 1024)));
     await nextTurn();
     expect(target.chunks.length).toBeLessThanOrEqual(Math.ceil(ndjson(written).length / (64 * 1024)));
@@ -82,7 +82,7 @@ describe('createNdjsonSink', () => {
       final: (callback) => setTimeout(callback, 20),
     });
     const sink = createNdjsonSink(stream, { end: true });
-    sink.write(makeResult());
+    void sink.write(makeResult());
     await sink.close();
     expect(stream.writableFinished).toBe(true);
   });
@@ -91,7 +91,7 @@ describe('createNdjsonSink', () => {
     const target = recorder((callback) => callback(systemError('EPIPE')));
     const onReaderClosed = vi.fn();
     const sink = createNdjsonSink(target.stream, { end: false, onReaderClosed });
-    sink.write(makeResult());
+    void sink.write(makeResult());
     expect(sink.closedByReader).toBe(false);
     await nextTurn();
     await nextTurn();
@@ -118,7 +118,7 @@ describe('createNdjsonSink', () => {
   it('turns any other write error into a SinkWriteError for the next write and for close', async () => {
     const target = recorder((callback) => callback(systemError('ENOSPC')));
     const sink = createNdjsonSink(target.stream, { end: true });
-    sink.write(makeResult());
+    void sink.write(makeResult());
     await nextTurn();
     await nextTurn();
     expect(sink.closedByReader).toBe(false);
@@ -157,12 +157,12 @@ describe('createTextFailureSink', () => {
       text += chunk.toString();
     });
     const sink = createTextFailureSink(stream, { end: false, beforeFlush: () => order.push('beforeFlush') });
-    sink.write(makeResult({ host: 'web01' }));
+    void sink.write(makeResult({ host: 'web01' }));
     await nextTurn();
     expect(order).toEqual([]);
-    sink.write(makeFailure('web02', 'refused', { error: 'connect ECONNREFUSED' }));
-    sink.write(makeResult({ host: 'web03' }));
-    sink.write(makeFailure('web04', 'timeout', { error: 'no response in 5s' }));
+    void sink.write(makeFailure('web02', 'refused', { error: 'connect ECONNREFUSED' }));
+    void sink.write(makeResult({ host: 'web03' }));
+    void sink.write(makeFailure('web04', 'timeout', { error: 'no response in 5s' }));
     await sink.close();
     expect(text).toBe(
       'web02                  refused          connect ECONNREFUSED\n' + 'web04                  timeout          no response in 5s\n',

@@ -13,9 +13,9 @@ describe('schema/host-result.schema.json', () => {
 
   it('accepts the record of the README and the optional fields', () => {
     expect(validateRecord(makeResult())).toBe(true);
-    expect(
-      validateRecord(makeResult({ body: { version: '1.2' }, headers: { 'content-type': 'application/json' }, worker: 'w1' })),
-    ).toBe(true);
+    expect(validateRecord(makeResult({ body: { version: '1.2' }, headers: { 'content-type': 'application/json' }, worker: 'w1' }))).toBe(
+      true,
+    );
     expect(validateRecord(makeFailure('web02', 'timeout', { attempts: 3, durationMs: 5000 }))).toBe(true);
     expect(validateRecord(makeFailure('web03', 'not_attempted', { attempts: 0, durationMs: 0 }))).toBe(true);
     expect(validateRecord(makeFailure('web04', 'http_status', { status: 999 }))).toBe(true);
@@ -46,7 +46,9 @@ describe('schema/summary.schema.json', () => {
   builder.add(makeFailure('web03', 'not_attempted', { attempts: 0 }));
 
   it('describes what summary.ts produces, with and without latency', () => {
-    expect(validateSummary(builder.finish(Date.UTC(2025, 0, 2, 3, 4, 7), { duplicates: 2 })), JSON.stringify(validateSummary.errors)).toBe(true);
+    expect(validateSummary(builder.finish(Date.UTC(2025, 0, 2, 3, 4, 7), { duplicates: 2 })), JSON.stringify(validateSummary.errors)).toBe(
+      true,
+    );
     const empty = createSummaryBuilder({ startedAt: 0 }).finish(0);
     expect(empty.latencyMs).toBeNull();
     expect(validateSummary(empty)).toBe(true);

@@ -39,7 +39,15 @@ function baseConfig(hosts: readonly string[], overrides: Partial<RunConfig> = {}
 }
 
 function gearmanOptions(servers: string, overrides: Partial<NonNullable<RunConfig['gearman']>> = {}): NonNullable<RunConfig['gearman']> {
-  return { servers: parseServerList(servers), functionName: 'fanout.http', batchSize: 100, localWorkers: 0, serverTimeoutMs: 3000, stallTimeoutMs: 10_000, ...overrides };
+  return {
+    servers: parseServerList(servers),
+    functionName: 'fanout.http',
+    batchSize: 100,
+    localWorkers: 0,
+    serverTimeoutMs: 3000,
+    stallTimeoutMs: 10_000,
+    ...overrides,
+  };
 }
 
 /** Runs in this process, as the pull command does, and collects what a user would see. */
@@ -51,7 +59,10 @@ async function run(config: RunConfig, during?: (records: () => number, interrupt
   let stderr = '';
   out.on('data', (d: Buffer) => {
     stdout += d.toString();
-    during?.(() => stdout.split('\n').length - 1, () => interrupt());
+    during?.(
+      () => stdout.split('\n').length - 1,
+      () => interrupt(),
+    );
   });
   err.on('data', (d: Buffer) => (stderr += d.toString()));
   const summaryFile = `/tmp/fanout-gm-summary-${process.pid}-${Math.random().toString(36).slice(2)}.json`;
@@ -73,7 +84,10 @@ async function run(config: RunConfig, during?: (records: () => number, interrupt
 }
 
 function startWorkers(servers: ServerAddress[], count: number, concurrency = 100): FanoutWorker[] {
-  const workers = Array.from({ length: count }, (_, i) => new FanoutWorker({ servers, concurrency, id: `w${i + 1}`, backoff: FAST_BACKOFF }));
+  const workers = Array.from(
+    { length: count },
+    (_, i) => new FanoutWorker({ servers, concurrency, id: `w${i + 1}`, backoff: FAST_BACKOFF }),
+  );
   for (const w of workers) w.start();
   cleanups.push(() => Promise.all(workers.map((w) => w.kill())));
   return workers;
@@ -202,7 +216,19 @@ describe('a worker that fails its job', () => {
       const handle = packet.args[0]!.toString();
       const { targets } = decodeJobPayload(packet.args[3]!);
       const first = targets[0]!;
-      const record: HostResult = { host: first.host, url: `http://${first.host}/`, method: 'GET', ok: true, code: 'ok', status: 200, error: null, attempts: 1, durationMs: 1, bytes: 2, worker: 'rogue' };
+      const record: HostResult = {
+        host: first.host,
+        url: `http://${first.host}/`,
+        method: 'GET',
+        ok: true,
+        code: 'ok',
+        status: 200,
+        error: null,
+        attempts: 1,
+        durationMs: 1,
+        bytes: 2,
+        worker: 'rogue',
+      };
       // A repeat is dropped, and so is a line that is not a record: both counted, the garbage also said on stderr.
       rogue.send(PacketType.WORK_DATA, [handle, `${encodeRecordLines([record, record]).join('')}not a record\n`]);
       rogue.send(PacketType.WORK_EXCEPTION, [handle, 'disk full']);
@@ -231,12 +257,15 @@ describe('an interrupted gearman run', () => {
     cleanups.push(() => fleet.close());
     let interrupted = false;
     const started = performance.now();
-    const result = await run(baseConfig(fleet.hosts, { concurrency: 10, gearman: gearmanOptions(g.address, { batchSize: 10 }) }), (count, interrupt) => {
-      if (!interrupted && count() >= 20) {
-        interrupted = true;
-        interrupt();
-      }
-    });
+    const result = await run(
+      baseConfig(fleet.hosts, { concurrency: 10, gearman: gearmanOptions(g.address, { batchSize: 10 }) }),
+      (count, interrupt) => {
+        if (!interrupted && count() >= 20) {
+          interrupted = true;
+          interrupt();
+        }
+      },
+    );
     expect(performance.now() - started).toBeLessThan(3000); // not the ~3 s the whole run takes at 10 × 100 ms
     expect(result.code).toBe(130);
     expect(result.records).toHaveLength(300);
@@ -259,7 +288,9 @@ describe('a worker killed with SIGKILL mid-push', () => {
       children.push(child);
       cleanups.push(() => Promise.resolve(child.kill('SIGKILL')));
     }
-    await waitFor(async () => (await fetchWorkers(parseServerAddress(g.address))).filter((w) => w.functions.includes('fanout.http')).length === 2);
+    await waitFor(
+      async () => (await fetchWorkers(parseServerAddress(g.address))).filter((w) => w.functions.includes('fanout.http')).length === 2,
+    );
     let killedAt = -1;
     const result = await run(
       baseConfig(fleet.hosts, {

@@ -63,7 +63,11 @@ function capture(resolver?: LookupFunction): Captured {
 /** Resolves `*.fleet.test` to the fleet's addresses by index and fails every other name like a DNS miss. */
 function fleetResolver(calls: string[]): LookupFunction {
   // net asks with `all: true` (happy eyeballs) and then wants a list of addresses.
-  return ((hostname: string, options: { all?: boolean }, callback: (err: NodeJS.ErrnoException | null, address?: unknown, family?: number) => void) => {
+  return ((
+    hostname: string,
+    options: { all?: boolean },
+    callback: (err: NodeJS.ErrnoException | null, address?: unknown, family?: number) => void,
+  ) => {
     calls.push(hostname);
     const match = /^h(\d+)\.fleet\.test$/.exec(hostname);
     const address = match ? fleet.addresses[Number(match[1])] : undefined;
@@ -124,7 +128,9 @@ describe('runFanout', () => {
 
   it('prints one human line per failed host and nothing for ok hosts in text format', async () => {
     const c = capture();
-    const code = exitCodeOfOutcome(await runFanout(config([fleet.hosts[0]!, fleet.hosts[56]!], { format: 'text', spec: { ...DEFAULT_SPEC, timeoutMs: 200 } }), c.io));
+    const code = exitCodeOfOutcome(
+      await runFanout(config([fleet.hosts[0]!, fleet.hosts[56]!], { format: 'text', spec: { ...DEFAULT_SPEC, timeoutMs: 200 } }), c.io),
+    );
     expect(code).toBe(1);
     const lines = c.stdout().trim().split('\n');
     expect(lines).toHaveLength(1);

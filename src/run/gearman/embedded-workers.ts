@@ -8,7 +8,12 @@ export interface EmbeddedWorkers {
   stop(): Promise<void>;
 }
 
-export function startEmbeddedWorkers(servers: readonly ServerAddress[], count: number, functionName: string, concurrency: number): EmbeddedWorkers {
+export function startEmbeddedWorkers(
+  servers: readonly ServerAddress[],
+  count: number,
+  functionName: string,
+  concurrency: number,
+): EmbeddedWorkers {
   const workers = Array.from(
     { length: count },
     (_, i) => new FanoutWorker({ servers, functionName, concurrency, id: `local-${process.pid}-${i + 1}` }),

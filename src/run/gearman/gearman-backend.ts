@@ -135,7 +135,8 @@ class GearmanRun {
       if (this.#client.upServers.length === 0) this.#noServerSince ??= performance.now();
       const orphans = this.#orphansByServer.get(event.server) ?? 0;
       this.#orphansByServer.delete(event.server);
-      if (orphans > 0) this.options.log(`job server ${event.server} went away (${event.error.message}): resubmitting ${orphans} hosts elsewhere`);
+      if (orphans > 0)
+        this.options.log(`job server ${event.server} went away (${event.error.message}): resubmitting ${orphans} hosts elsewhere`);
       this.#pump();
     }
   }
@@ -256,7 +257,11 @@ class GearmanRun {
     const { method } = this.spec;
     this.#emit(
       targets.map((target) =>
-        resultWithoutResponse({ host: target.host, url: this.#prepared.urlOrHost(target).url, method, attempts: 0, durationMs: 0 }, code, error),
+        resultWithoutResponse(
+          { host: target.host, url: this.#prepared.urlOrHost(target).url, method, attempts: 0, durationMs: 0 },
+          code,
+          error,
+        ),
       ),
     );
   }

@@ -21,9 +21,7 @@ export interface WatchLimits {
 }
 
 export type Verdict =
-  | { kind: 'wait' }
-  | { kind: 'no-server'; waitedMs: number }
-  | { kind: 'stalled'; workerSeen: boolean; waitedMs: number };
+  { kind: 'wait' } | { kind: 'no-server'; waitedMs: number } | { kind: 'stalled'; workerSeen: boolean; waitedMs: number };
 
 export function judgeRun(state: WatchState, limits: WatchLimits): Verdict {
   if (state.noServerSince !== null && state.now - state.noServerSince > limits.serverTimeoutMs) {

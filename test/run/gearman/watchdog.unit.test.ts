@@ -25,7 +25,11 @@ describe('judgeRun', () => {
   it('calls a run stalled only with jobs outstanding and no progress for the stall limit', () => {
     const quiet = { noServerSince: null, lastProgressAt: 1_000 };
     expect(judgeRun(at(61_000, { ...quiet, outstandingJobs: 3 }), limits)).toEqual({ kind: 'wait' });
-    expect(judgeRun(at(61_001, { ...quiet, outstandingJobs: 3 }), limits)).toEqual({ kind: 'stalled', workerSeen: false, waitedMs: 60_000 });
+    expect(judgeRun(at(61_001, { ...quiet, outstandingJobs: 3 }), limits)).toEqual({
+      kind: 'stalled',
+      workerSeen: false,
+      waitedMs: 60_000,
+    });
     expect(judgeRun(at(500_000, { ...quiet, outstandingJobs: 0 }), limits)).toEqual({ kind: 'wait' });
   });
 
