@@ -3,20 +3,17 @@
 // for the two things gearmand cannot be made to do: pack JOB_CREATED and a job's packets into one
 // chunk, and refuse OPTION_REQ `exceptions`.
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminCommand } from '../../src/gearman/admin-client.js';
 import { ClientJob, GearmanClient } from '../../src/gearman/client.js';
 import type { ClientStatusEvent, GearmanClientOptions, JobEnd } from '../../src/gearman/client.js';
 import { GearmanConnection } from '../../src/gearman/connection.js';
-import { encodePacket } from '../../src/gearman/encode.js';
 import { ConnectionErrorReason, GearmanServerError } from '../../src/gearman/errors.js';
 import { PacketType } from '../../src/gearman/packet-types.js';
-import type { PacketTypeNumber } from '../../src/gearman/packet-types.js';
-import { PacketParser } from '../../src/gearman/parser.js';
 import type { ServerAddress } from '../../src/gearman/server-address.js';
 import { startGearmand } from '../helpers/gearmand.js';
 import type { Gearmand, GearmandOptions } from '../helpers/gearmand.js';
+import { res, startFakeGearmanServer } from '../helpers/fake-gearman-server.js';
 
 const FN = 'client.test';
 const WAIT_MS = 10_000;
@@ -454,32 +451,8 @@ describe('GearmanClient against gearmand', () => {
 });
 
 describe('GearmanClient against a fake server', () => {
-  /** A server on 127.0.0.1 that hands every packet it receives to `respond` along with its socket. */
-  async function fakeServer(respond: (type: PacketTypeNumber, args: Buffer[], socket: net.Socket) => void): Promise<ServerAddress> {
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((socket) => {
-      sockets.add(socket);
-      const parser = new PacketParser();
-      socket.on('data', (chunk: Buffer) => {
-        for (const item of parser.push(chunk)) if (item.kind === 'packet') respond(item.type, item.args, socket);
-      });
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-    cleanups.push(
-      () =>
-        new Promise((resolve) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(resolve);
-        }),
-    );
-    return { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port };
-  }
-
-  const res = (type: Parameters<typeof encodePacket>[0], args: string[]): Buffer => encodePacket(type, args, 'RES');
-
   it('counts a server that refuses OPTION_REQ exceptions as up, and routes packets that share the chunk of JOB_CREATED', async () => {
-    const address = await fakeServer((type, _args, socket) => {
+    const address = await startFakeGearmanServer(({ type }, socket) => {
       if (type === PacketType.OPTION_REQ) socket.write(res(PacketType.ERROR, ['UNKNOWN_OPTION', 'Server does not recognize given option']));
       if (type !== PacketType.SUBMIT_JOB) return;
       socket.write(
@@ -491,7 +464,7 @@ describe('GearmanClient against a fake server', () => {
           res(PacketType.WORK_FAIL, ['H:fake:1']),
         ]),
       );
-    });
+    }, cleanups);
     const { client, waitFor } = startClient([address]);
     await waitFor('up');
     const job = mustSubmit(client, 'u-fake');
@@ -504,9 +477,9 @@ describe('GearmanClient against a fake server', () => {
   });
 
   it('reports a connection that closes before answering OPTION_REQ as a failed attempt, never up', async () => {
-    const address = await fakeServer((type, _args, socket) => {
+    const address = await startFakeGearmanServer(({ type }, socket) => {
       if (type === PacketType.OPTION_REQ) socket.destroy();
-    });
+    }, cleanups);
     const { client, events, waitFor } = startClient([address]);
     const failed = await waitFor('connect-failed');
     expect(failed.error.reason).toBe(ConnectionErrorReason.CLOSED_BY_SERVER);

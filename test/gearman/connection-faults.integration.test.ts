@@ -1,44 +1,23 @@
 // Faults the real gearmand cannot be asked to produce, from a fake server built on our own codec.
-import net from 'node:net';
+import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GearmanConnection } from '../../src/gearman/connection.js';
-import { encodePacket } from '../../src/gearman/encode.js';
 import { ConnectionErrorReason, GearmanProtocolError, ProtocolErrorCode } from '../../src/gearman/errors.js';
 import { PacketType } from '../../src/gearman/packet-types.js';
-import { PacketParser } from '../../src/gearman/parser.js';
 import type { ParsedPacket } from '../../src/gearman/parser.js';
+import { res, startFakeGearmanServer } from '../helpers/fake-gearman-server.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A server on 127.0.0.1 that hands every packet it receives to `respond` along with its socket. */
+/** A fake server that hands every packet it receives to `respond`, and a connection to it. */
 async function fakeServer(respond: (packet: ParsedPacket, socket: net.Socket) => void): Promise<GearmanConnection> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    const parser = new PacketParser();
-    socket.on('data', (chunk: Buffer) => {
-      for (const item of parser.push(chunk)) if (item.kind === 'packet') respond(item, socket);
-    });
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  cleanups.push(
-    () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(resolve);
-      }),
-  );
-  const { port } = server.address() as net.AddressInfo;
-  const connection = await GearmanConnection.connect({ host: '127.0.0.1', port });
+  const connection = await GearmanConnection.connect(await startFakeGearmanServer(respond, cleanups));
   cleanups.push(() => connection.close());
   return connection;
 }
-
-const res = (type: Parameters<typeof encodePacket>[0], args: string[]): Buffer => encodePacket(type, args, 'RES');
 
 /** ECHO_REQ round trip; resolves with the echoed bytes. */
 async function echo(connection: GearmanConnection, data: string): Promise<Buffer | undefined> {

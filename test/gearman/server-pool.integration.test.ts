@@ -2,19 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionErrorReason } from '../../src/gearman/errors.js';
 import { ServerPool } from '../../src/gearman/server-pool.js';
 import type { PoolEvent } from '../../src/gearman/server-pool.js';
-import { startGearmand } from '../helpers/gearmand.js';
-import type { Gearmand } from '../helpers/gearmand.js';
+import { gearmandPerTest, startGearmand } from '../helpers/gearmand.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function gearmandFor(port?: number): Promise<Gearmand> {
-  const gearmand = await startGearmand(port === undefined ? {} : { port });
-  cleanups.push(() => gearmand.stop());
-  return gearmand;
-}
+const gearmandFor = gearmandPerTest(cleanups);
 
 /**
  * Starts the pool, recording its events. waitFor() returns the first matching event after the one

@@ -13,7 +13,7 @@ import type { ParsedPacket } from '../../src/gearman/parser.js';
 import type { ServerAddress } from '../../src/gearman/server-address.js';
 import { GearmanWorker } from '../../src/gearman/worker.js';
 import type { GearmanWorkerEvents, GearmanWorkerOptions, JobHandler } from '../../src/gearman/worker.js';
-import { startGearmand } from '../helpers/gearmand.js';
+import { gearmandPerTest } from '../helpers/gearmand.js';
 import type { Gearmand } from '../helpers/gearmand.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -21,11 +21,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function gearmand(port?: number): Promise<Gearmand> {
-  const server = await startGearmand(port === undefined ? {} : { port });
-  cleanups.push(() => server.stop());
-  return server;
-}
+const gearmand = gearmandPerTest(cleanups);
 
 const addressOf = (server: Gearmand): ServerAddress => ({ host: server.host, port: server.port });
 

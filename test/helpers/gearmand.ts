@@ -130,6 +130,23 @@ export async function startGearmand(options: GearmandOptions = {}): Promise<Gear
   };
 }
 
+/** Where a helper registers a stop to run after the test: a test file's `cleanups` list. */
+export interface CleanupList {
+  push(...cleanups: (() => Promise<void>)[]): unknown;
+}
+
+/**
+ * A test file's `gearmand(port?)`: starts a gearmand (on `port` if given, else a free one) and registers its
+ * stop in `cleanups`, the list the file runs after each test.
+ */
+export function gearmandPerTest(cleanups: CleanupList): (port?: number) => Promise<Gearmand> {
+  return async (port) => {
+    const server = await startGearmand(port === undefined ? {} : { port });
+    cleanups.push(() => server.stop());
+    return server;
+  };
+}
+
 /** The TCP port of the process's listening socket, from /proc; undefined while it has none. */
 async function listeningPort(pid: number): Promise<number | undefined> {
   const inodes = new Set<string>();

@@ -5,60 +5,7 @@ import type { Target } from '../../src/hosts/target.js';
 import { executeBatch } from '../../src/jobs/execute-batch.js';
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import type { HostResult } from '../../src/record/host-result.js';
-
-interface Pending {
-  origin: string;
-  handler: Dispatcher.DispatchHandler;
-  controller: Dispatcher.DispatchController;
-}
-
-/** A dispatcher whose requests complete only when the test says so. */
-class ScriptedDispatcher {
-  readonly pending: Pending[] = [];
-  maxInFlight = 0;
-
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const entry: Pending = {
-      origin: String(options.origin),
-      handler,
-      controller: {
-        aborted: false,
-        paused: false,
-        reason: null,
-        abort: (reason: Error) => {
-          this.#remove(entry);
-          handler.onResponseError?.(entry.controller, reason);
-        },
-        pause: () => undefined,
-        resume: () => undefined,
-      },
-    };
-    this.pending.push(entry);
-    this.maxInFlight = Math.max(this.maxInFlight, this.pending.length);
-    handler.onRequestStart?.(entry.controller, {});
-    return true;
-  }
-
-  /** Answers the oldest pending request with `status`. */
-  answer(status = 200, body = '{"ok":true}'): void {
-    const entry = this.pending.shift();
-    if (!entry) throw new Error('nothing pending');
-    entry.handler.onResponseStart?.(entry.controller, status, { 'content-type': 'application/json' });
-    entry.handler.onResponseData?.(entry.controller, Buffer.from(body));
-    entry.handler.onResponseEnd?.(entry.controller, {});
-  }
-
-  refuse(): void {
-    const entry = this.pending.shift();
-    if (!entry) throw new Error('nothing pending');
-    entry.handler.onResponseError?.(entry.controller, Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-  }
-
-  #remove(entry: Pending): void {
-    const i = this.pending.indexOf(entry);
-    if (i !== -1) this.pending.splice(i, 1);
-  }
-}
+import { ScriptedDispatcher } from '../helpers/scripted-dispatcher.js';
 
 /** Targets that count how far the executor has read. */
 function countingTargets(n: number): { targets: AsyncIterable<Target>; pulled: () => number } {
@@ -134,7 +81,7 @@ describe('executeBatch', () => {
       records,
     );
     for (let attempt = 0; attempt < 3; attempt++) {
-      while (dispatcher.pending.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await dispatcher.whenPending(1); // the next attempt reached the dispatcher
       dispatcher.refuse();
     }
     await done;

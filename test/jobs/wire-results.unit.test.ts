@@ -2,20 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { decodeCompletion, encodeCompletion, encodeRecordLines } from '../../src/jobs/wire-results.js';
 import type { HostResult } from '../../src/record/host-result.js';
 import { checkRecords } from '../helpers/schemas.js';
+import { makeResult } from '../report/make-result.js';
 
-const record = (host: string, body?: string): HostResult => ({
-  host,
-  url: `http://${host}/`,
-  method: 'GET',
-  ok: true,
-  code: 'ok',
-  status: 200,
-  error: null,
-  attempts: 1,
-  durationMs: 1,
-  bytes: 2,
-  ...(body === undefined ? {} : { body }),
-});
+const record = (host: string, body?: string): HostResult =>
+  makeResult({ host, url: `http://${host}/`, method: 'GET', durationMs: 1, bytes: 2, ...(body === undefined ? {} : { body }) });
 
 const lines = (bodies: string[]): string[] => bodies.flatMap((body) => body.slice(0, -1).split('\n'));
 

@@ -19,6 +19,7 @@ import { runFanout, type RunIo } from '../../src/run/run-fanout.js';
 import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { BIN, parseNdjson } from '../helpers/run-cli.js';
 import { runConfig } from '../helpers/run-config.js';
+import { makeResult } from '../report/make-result.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -145,14 +146,15 @@ describe('gearman mode', () => {
 
   it('ends with a clear message and exit 3 when no worker serves the function, every host with a record', async () => {
     const g = await gearmand();
-    const started = performance.now();
     const result = await run(baseConfig(fleet.hosts.slice(0, 30), { gearman: gearmanOptions(g.address, { stallTimeoutMs: 1000 }) }));
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(result.code).toBe(3);
     expect(result.records).toHaveLength(30);
     expect(result.records.every((r) => r.code === 'job_lost')).toBe(true);
     expect(result.stderr).toContain(`no worker registered for function "fanout.http" on ${g.address}`);
     expect(result.stderr).toContain('fanout worker --gearman');
+    // --stall-timeout 1s, but a job of hosts that each take the whole 1.5 s timeout needs 2.5 s to report: the
+    // run gave up after the limit that config implies, not the 60 s default.
+    expect(result.stderr).toContain('(waited 2.5 s)');
   });
 
   it('resubmits the unfinished hosts to the other server when one gearmand dies mid-run', async () => {
@@ -203,41 +205,44 @@ describe('gearman mode', () => {
   });
 });
 
+/**
+ * A worker that is not fanout's, scripted per job: it registers fanout.http on gearmand and answers each job with
+ * `answer(send, handle, first host)`. Resolves once gearmand has taken its CAN_DO (a round trip), so a run
+ * submitted next finds it.
+ */
+async function rogueWorker(
+  address: ServerAddress,
+  answer: (send: GearmanConnection['send'], handle: string, first: HostResult) => void,
+): Promise<void> {
+  const rogue = await GearmanConnection.connect(address);
+  cleanups.push(() => rogue.close());
+  const send: GearmanConnection['send'] = (type, args) => rogue.send(type, args);
+  rogue.on('packet', (packet) => {
+    if (packet.type === PacketType.NOOP) rogue.send(PacketType.GRAB_JOB_UNIQ, []);
+    if (packet.type === PacketType.NO_JOB) rogue.send(PacketType.PRE_SLEEP, []);
+    if (packet.type !== PacketType.JOB_ASSIGN_UNIQ) return;
+    const { targets } = decodeJobPayload(packet.args[3]!);
+    const host = targets[0]!.host;
+    const record = makeResult({ host, url: `http://${host}/`, method: 'GET', durationMs: 1, bytes: 2, worker: 'rogue' });
+    answer(send, packet.args[0]!.toString(), record);
+  });
+  rogue.send(PacketType.CAN_DO, ['fanout.http']);
+  rogue.send(PacketType.PRE_SLEEP, []);
+  await rogue.request(PacketType.ECHO_REQ, ['']);
+}
+
+// Hosts on addresses nothing is asked of: the rogue worker answers without any request.
+const ROGUE_HOSTS = ['10.9.0.1:80', '10.9.0.2:80', '10.9.0.3:80'];
+
 describe('a worker that fails its job', () => {
   it('gives the hosts it sent no record for worker_error with its message; the rest keep their records', async () => {
     const g = await gearmand();
-    const address = parseServerAddress(g.address);
-    const rogue = await GearmanConnection.connect(address);
-    cleanups.push(() => rogue.close());
-    rogue.on('packet', (packet) => {
-      if (packet.type === PacketType.NOOP) rogue.send(PacketType.GRAB_JOB_UNIQ, []);
-      if (packet.type === PacketType.NO_JOB) rogue.send(PacketType.PRE_SLEEP, []);
-      if (packet.type !== PacketType.JOB_ASSIGN_UNIQ) return;
-      const handle = packet.args[0]!.toString();
-      const { targets } = decodeJobPayload(packet.args[3]!);
-      const first = targets[0]!;
-      const record: HostResult = {
-        host: first.host,
-        url: `http://${first.host}/`,
-        method: 'GET',
-        ok: true,
-        code: 'ok',
-        status: 200,
-        error: null,
-        attempts: 1,
-        durationMs: 1,
-        bytes: 2,
-        worker: 'rogue',
-      };
+    await rogueWorker(parseServerAddress(g.address), (send, handle, record) => {
       // A repeat is dropped, and so is a line that is not a record: both counted, the garbage also said on stderr.
-      rogue.send(PacketType.WORK_DATA, [handle, `${encodeRecordLines([record, record]).join('')}not a record\n`]);
-      rogue.send(PacketType.WORK_EXCEPTION, [handle, 'disk full']);
+      send(PacketType.WORK_DATA, [handle, `${encodeRecordLines([record, record]).join('')}not a record\n`]);
+      send(PacketType.WORK_EXCEPTION, [handle, 'disk full']);
     });
-    rogue.send(PacketType.CAN_DO, ['fanout.http']);
-    rogue.send(PacketType.PRE_SLEEP, []);
-    await rogue.request(PacketType.ECHO_REQ, ['']); // a round trip: gearmand has taken CAN_DO before the run submits
-    const hosts = ['10.9.0.1:80', '10.9.0.2:80', '10.9.0.3:80'];
-    const result = await run(baseConfig(hosts, { gearman: gearmanOptions(g.address, { batchSize: 3 }) }));
+    const result = await run(baseConfig(ROGUE_HOSTS, { gearman: gearmanOptions(g.address, { batchSize: 3 }) }));
     expect(result.code).toBe(1);
     expect(result.records.map((r) => [r.host, r.code, r.error])).toEqual([
       ['10.9.0.1:80', 'ok', null],
@@ -246,6 +251,21 @@ describe('a worker that fails its job', () => {
     ]);
     expect(result.summary.droppedRecords).toEqual({ malformed: 1, repeats: 1 });
     expect(result.stderr).toContain('ignored 1 line(s) of worker output that are not records');
+  });
+
+  it('says so when a worker that sent garbage completes the job: its hosts are not silently "without a record"', async () => {
+    const g = await gearmand();
+    await rogueWorker(parseServerAddress(g.address), (send, handle) => {
+      send(PacketType.WORK_DATA, [handle, 'OK 3 hosts\n']);
+      send(PacketType.WORK_COMPLETE, [handle, 'done']);
+    });
+    const result = await run(baseConfig(ROGUE_HOSTS, { gearman: gearmanOptions(g.address, { batchSize: 3 }) }));
+    expect(result.code).toBe(1);
+    expect(result.records.map((r) => r.code)).toEqual(['worker_error', 'worker_error', 'worker_error']);
+    expect(result.records[0]?.error).toBe(
+      'the worker completed the job without a record for this host (it sent lines that are not fanout records: is it a fanout worker?)',
+    );
+    expect(result.summary.droppedRecords).toEqual({ malformed: 1, repeats: 0 });
   });
 });
 
@@ -256,7 +276,6 @@ describe('an interrupted gearman run', () => {
     const fleet = await startFleet({ hosts: 300, latencyMs: 100 });
     cleanups.push(() => fleet.close());
     let interrupted = false;
-    const started = performance.now();
     const result = await run(
       baseConfig(fleet.hosts, { concurrency: 10, gearman: gearmanOptions(g.address, { batchSize: 10 }) }),
       (count, interrupt) => {
@@ -266,7 +285,6 @@ describe('an interrupted gearman run', () => {
         }
       },
     );
-    expect(performance.now() - started).toBeLessThan(3000); // not the ~3 s the whole run takes at 10 × 100 ms
     expect(result.code).toBe(130);
     expect(result.records).toHaveLength(300);
     expect(new Set(result.records.map((r) => r.host)).size).toBe(300);

@@ -16,7 +16,7 @@ import type { FanoutWorkerOptions, JobEnd, JobInfo, WorkerEvents } from '../../s
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import { encodeJobPayload } from '../../src/jobs/wire-payload.js';
 import type { RequestSpec } from '../../src/jobs/request-spec.js';
-import { startGearmand } from '../helpers/gearmand.js';
+import { gearmandPerTest } from '../helpers/gearmand.js';
 import type { Gearmand } from '../helpers/gearmand.js';
 import { RawClient, recordsOf } from '../helpers/raw-gearman-client.js';
 import { checkRecords, schemaViolations } from '../helpers/schemas.js';
@@ -29,11 +29,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function gearmand(port?: number): Promise<Gearmand> {
-  const server = await startGearmand(port === undefined ? {} : { port });
-  cleanups.push(() => server.stop());
-  return server;
-}
+const gearmand = gearmandPerTest(cleanups);
 
 async function fleet(hosts: number, options: Omit<FleetOptions, 'hosts'> = {}): Promise<Fleet> {
   const started = await startFleet({ hosts, ...options });

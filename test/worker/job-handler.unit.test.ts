@@ -12,58 +12,7 @@ import type { HostResult } from '../../src/record/host-result.js';
 import { createJobHandler } from '../../src/worker/job-handler.js';
 import type { JobHandlerOptions } from '../../src/worker/job-handler.js';
 import { checkRecords } from '../helpers/schemas.js';
-
-interface Pending {
-  handler: Dispatcher.DispatchHandler;
-  controller: Dispatcher.DispatchController;
-}
-
-/** A dispatcher whose requests complete only when the test says so. */
-class ScriptedDispatcher {
-  readonly pending: Pending[] = [];
-  maxInFlight = 0;
-  #waiters: { count: number; resolve: () => void }[] = [];
-
-  dispatch(_options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const entry: Pending = {
-      handler,
-      controller: {
-        aborted: false,
-        paused: false,
-        reason: null,
-        abort: (reason: Error) => {
-          this.pending.splice(this.pending.indexOf(entry), 1);
-          handler.onResponseError?.(entry.controller, reason);
-        },
-        pause: () => undefined,
-        resume: () => undefined,
-      },
-    };
-    this.pending.push(entry);
-    this.maxInFlight = Math.max(this.maxInFlight, this.pending.length);
-    handler.onRequestStart?.(entry.controller, {});
-    for (const waiter of this.#waiters.filter((w) => this.pending.length >= w.count)) {
-      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-      waiter.resolve();
-    }
-    return true;
-  }
-
-  /** Resolves once `count` requests are in flight at the same time. */
-  whenPending(count: number): Promise<void> {
-    if (this.pending.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
-  }
-
-  /** Answers the oldest pending request with 200 and `body`. */
-  answer(body = '{"ok":true}', contentType = 'application/json'): void {
-    const entry = this.pending.shift();
-    if (!entry) throw new Error('nothing pending');
-    entry.handler.onResponseStart?.(entry.controller, 200, { 'content-type': contentType }, 'OK');
-    entry.handler.onResponseData?.(entry.controller, Buffer.from(body));
-    entry.handler.onResponseEnd?.(entry.controller, {});
-  }
-}
+import { ScriptedDispatcher } from '../helpers/scripted-dispatcher.js';
 
 type Call = ['data', string] | ['status', number, number] | ['warning', string];
 
@@ -247,7 +196,7 @@ describe('the fanout job handler', () => {
     await dispatcher.whenPending(3);
     // Answered in one go, the three records come back as one chunk of ~4.5 MiB.
     const body = 'x'.repeat(1.5 * 1024 * 1024);
-    for (let i = 0; i < 3; i++) dispatcher.answer(body, 'text/plain');
+    for (let i = 0; i < 3; i++) dispatcher.answer(200, body, 'text/plain');
 
     expect(await result).toBe(encodeCompletion({ hosts: 3, ok: 3, failed: 0 }));
     expect(calls.map((call) => call[0])).toEqual(['data', 'data', 'status']);
