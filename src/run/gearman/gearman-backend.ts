@@ -84,6 +84,8 @@ class GearmanRun {
   #workerSeen = false;
   #lookingForWorkers = false;
   #malformed = 0;
+  /** Jobs whose worker sent lines that are not records: their hosts without a record are told so. */
+  readonly #garbled = new WeakSet<BookedJob>();
   #repeats = 0;
 
   constructor(
@@ -202,7 +204,7 @@ class GearmanRun {
     job.on('data', (data) => live(() => this.#onData(job, booked, data)));
     job.on('status', () => live(() => this.#progress()));
     job.on('warning', (data) => live(() => this.options.log(`worker warning for job ${job.unique}: ${data.toString('utf8')}`)));
-    job.on('complete', () => live(() => this.#finishJob(booked, 'the worker completed the job without a record for this host')));
+    job.on('complete', () => live(() => this.#finishJob(booked, this.#completedWithout(booked))));
     job.on('fail', () => live(() => this.#finishJob(booked, 'the job failed (WORK_FAIL): its worker failed it or died too often')));
     job.on('exception', (data) => live(() => this.#finishJob(booked, `worker exception: ${data.toString('utf8')}`)));
     job.on('lost', () =>
@@ -237,10 +239,16 @@ class GearmanRun {
     if (malformed > 0) {
       this.options.log(`job ${job.unique} on ${job.server}: ignored ${malformed} line(s) of worker output that are not records`);
     }
+    if (malformed > 0) this.#garbled.add(booked);
     this.#malformed += malformed;
     this.#repeats += repeats;
     this.#emit(kept);
     this.#progress();
+  }
+
+  #completedWithout(booked: BookedJob): string {
+    const text = 'the worker completed the job without a record for this host';
+    return this.#garbled.has(booked) ? `${text} (it sent lines that are not fanout records: is it a fanout worker?)` : text;
   }
 
   #finishJob(booked: BookedJob, error: string): void {
