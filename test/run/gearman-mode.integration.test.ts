@@ -267,6 +267,19 @@ describe('a worker that fails its job', () => {
     );
     expect(result.summary.droppedRecords).toEqual({ malformed: 1, repeats: 0 });
   });
+
+  it('says so when a worker completes a job with a body that is not a fanout completion', async () => {
+    const g = await gearmand();
+    await rogueWorker(parseServerAddress(g.address), (send, handle, record) => {
+      send(PacketType.WORK_DATA, [handle, encodeRecordLines([record]).join('')]);
+      send(PacketType.WORK_COMPLETE, [handle, 'done']);
+    });
+    const result = await run(baseConfig(ROGUE_HOSTS, { gearman: gearmanOptions(g.address, { batchSize: 3 }) }));
+    expect(result.records.map((r) => r.code)).toEqual(['ok', 'worker_error', 'worker_error']);
+    expect(result.records[1]?.error).toBe(
+      "the worker completed the job without a record for this host (its WORK_COMPLETE is not a fanout worker's: is it one?)",
+    );
+  });
 });
 
 describe('an interrupted gearman run', () => {

@@ -22,7 +22,7 @@ import { prepareSpec, type PreparedSpec } from '../../jobs/prepared-spec.js';
 import type { RequestSpec } from '../../jobs/request-spec.js';
 import { resultWithoutResponse } from '../../jobs/to-host-result.js';
 import { encodeJobPayload } from '../../jobs/wire-payload.js';
-import { decodeRecordLines } from '../../jobs/wire-results.js';
+import { decodeCompletion, decodeRecordLines } from '../../jobs/wire-results.js';
 import type { HostResult, ResultCode } from '../../record/host-result.js';
 import { AsyncQueue } from '../async-queue.js';
 import type { Backend, BackendEvent } from '../backend.js';
@@ -204,7 +204,7 @@ class GearmanRun {
     job.on('data', (data) => live(() => this.#onData(job, booked, data)));
     job.on('status', () => live(() => this.#progress()));
     job.on('warning', (data) => live(() => this.options.log(`worker warning for job ${job.unique}: ${data.toString('utf8')}`)));
-    job.on('complete', () => live(() => this.#finishJob(booked, this.#completedWithout(booked))));
+    job.on('complete', (data) => live(() => this.#finishJob(booked, this.#completedWithout(booked, data))));
     job.on('fail', () => live(() => this.#finishJob(booked, 'the job failed (WORK_FAIL): its worker failed it or died too often')));
     job.on('exception', (data) => live(() => this.#finishJob(booked, `worker exception: ${data.toString('utf8')}`)));
     job.on('lost', () =>
@@ -246,9 +246,11 @@ class GearmanRun {
     this.#progress();
   }
 
-  #completedWithout(booked: BookedJob): string {
+  /** A worker that is not fanout's shows itself by lines that are not records, or a completion that is not ours. */
+  #completedWithout(booked: BookedJob, completion: Buffer): string {
     const text = 'the worker completed the job without a record for this host';
-    return this.#garbled.has(booked) ? `${text} (it sent lines that are not fanout records: is it a fanout worker?)` : text;
+    if (this.#garbled.has(booked)) return `${text} (it sent lines that are not fanout records: is it a fanout worker?)`;
+    return decodeCompletion(completion) === null ? `${text} (its WORK_COMPLETE is not a fanout worker's: is it one?)` : text;
   }
 
   #finishJob(booked: BookedJob, error: string): void {
