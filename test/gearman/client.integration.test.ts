@@ -2,7 +2,6 @@
 // GearmanConnection (so that each test says exactly what the worker sends), and against a fake server
 // for the two things gearmand cannot be made to do: pack JOB_CREATED and a job's packets into one
 // chunk, and refuse OPTION_REQ `exceptions`.
-import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminCommand } from '../../src/gearman/admin-client.js';
 import { ClientJob, GearmanClient } from '../../src/gearman/client.js';
@@ -11,7 +10,7 @@ import { GearmanConnection } from '../../src/gearman/connection.js';
 import { ConnectionErrorReason, GearmanServerError } from '../../src/gearman/errors.js';
 import { PacketType } from '../../src/gearman/packet-types.js';
 import type { ServerAddress } from '../../src/gearman/server-address.js';
-import { startGearmand } from '../helpers/gearmand.js';
+import { startGearmand, whenStopped } from '../helpers/gearmand.js';
 import type { Gearmand, GearmandOptions } from '../helpers/gearmand.js';
 import { res, startFakeGearmanServer } from '../helpers/fake-gearman-server.js';
 
@@ -115,18 +114,6 @@ function waitForEvent(job: ClientJob, name: 'created' | 'data'): Promise<void> {
       resolve();
     });
   });
-}
-
-/** Resolves once the process is in state T (stopped), polling /proc: the kernel's state, not an event of ours. */
-async function stopped(pid: number): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // `pid (comm) state ...`: the state follows the last ')', as comm may hold spaces or parentheses.
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
-    if (Date.now() > deadline) throw new Error(`process ${pid} not stopped within ${WAIT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 interface Assignment {
@@ -358,7 +345,7 @@ describe('GearmanClient against gearmand', () => {
     const server = await gearmand();
     const { client, waitFor } = await upClient([server]);
     server.kill('SIGSTOP'); // the submit stays unanswered
-    await stopped(server.pid); // kill() only queues the signal: a running gearmand could still answer
+    await whenStopped(server.pid); // kill() only queues the signal: a running gearmand could still answer
     const job = mustSubmit(client, 'u-unanswered');
     const seen = recordEvents(job);
     server.kill('SIGKILL');

@@ -4,7 +4,7 @@ import { ConnectionErrorReason, GearmanConnectionError, GearmanServerError } fro
 import { PacketType, packetTypeName } from '../../src/gearman/packet-types.js';
 import type { PacketTypeNumber } from '../../src/gearman/packet-types.js';
 import type { ParsedPacket } from '../../src/gearman/parser.js';
-import { startGearmand } from '../helpers/gearmand.js';
+import { startGearmand, whenStopped } from '../helpers/gearmand.js';
 import type { Gearmand } from '../helpers/gearmand.js';
 
 let gearmand: Gearmand;
@@ -149,6 +149,7 @@ describe('GearmanConnection when gearmand goes away', () => {
       const closeEvents: GearmanConnectionError[] = [];
       client.on('close', (error) => closeEvents.push(error));
       doomed.kill('SIGSTOP'); // so that both requests stay unanswered
+      await whenStopped(doomed.pid);
       const pending = client.request(PacketType.ECHO_REQ, ['ping']);
       const submit = client.submit(PacketType.SUBMIT_JOB, 'f', 'u', 'p');
       doomed.kill('SIGKILL');

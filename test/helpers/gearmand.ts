@@ -211,3 +211,18 @@ function installExitHook(): void {
     for (const child of running) child.kill('SIGKILL');
   });
 }
+
+/**
+ * Resolves once process `pid` is in state T (stopped), polling /proc: kill('SIGSTOP') only queues the signal, and
+ * a gearmand that has not stopped yet can still answer. The kernel's state, not an event of ours; bounded.
+ */
+export async function whenStopped(pid: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // `pid (comm) state ...`: the state follows the last ')', as comm may hold spaces or parentheses.
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} not stopped within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -123,7 +123,6 @@ describe('runFanout', () => {
     expect(code).toBe(1);
     const record = parseNdjson<HostResult>(c.stdout())[0];
     expect(record).toMatchObject({ code: 'timeout', status: null, error: 'no complete response within 300 ms' });
-    expect(record?.durationMs).toBeGreaterThanOrEqual(300);
   });
 
   it('prints one human line per failed host and nothing for ok hosts in text format', async () => {
