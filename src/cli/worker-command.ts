@@ -3,6 +3,7 @@
 // Signals: the first SIGTERM/SIGINT stops gracefully (exit 0 once the jobs in hand are delivered); a second
 // one quits at once (exit 130; a worker's unfinished jobs go back to gearmand). Logs for people go to stderr,
 // one line per notable event; stdout stays empty.
+import { formatServerAddress } from '../gearman/server-address.js';
 import { Supervisor } from '../worker/supervisor.js';
 import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../worker/fanout-worker.js';
 import type { FanoutWorkerOptions, LogLevel } from '../worker/fanout-worker.js';
@@ -91,7 +92,7 @@ function untilSignalled(first: (event: string) => Promise<ExitCode>, again: (eve
 async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> {
   const worker = new FanoutWorker({ ...options, log });
   worker.start();
-  const servers = options.servers.map(({ host, port }) => `${host}:${port}`).join(', ');
+  const servers = options.servers.map(formatServerAddress).join(', ');
   log(
     `${worker.id} serving ${worker.functionName} from ${servers} (${worker.concurrency} requests, ${worker.maxJobs} jobs at most)`,
     'info',

@@ -9,9 +9,9 @@
 
 import { EventEmitter } from 'node:events';
 import type { ConnectOptions, GearmanConnection } from './connection.js';
-import type { PacketArg } from './encode.js';
+import { checkedBodySize } from './encode.js';
 import { GearmanConnectionError, GearmanServerError } from './errors.js';
-import { MAX_BODY_SIZE, PacketType } from './packet-types.js';
+import { PacketType } from './packet-types.js';
 import type { PacketTypeNumber } from './packet-types.js';
 import type { ParsedPacket } from './parser.js';
 import { formatServerAddress } from './server-address.js';
@@ -147,12 +147,16 @@ interface Link {
 /**
  * One job on a server. Several submits with the same function and unique share it (§5.4) and get the
  * same handle, and gearmand then sends each of its packets once per submit, back to back: the first
- * copy goes to every ClientJob of the group and the other copies are dropped.
+ * copy goes to every ClientJob of the group and the other copies are dropped. A packet is taken for a
+ * copy only while copies are due and it is the same as the one just delivered, so a copy that never
+ * comes costs nothing, where counting alone would swallow the next real packet (the job's end, even)
+ * and leave the jobs waiting forever.
  */
 interface ServerJob {
   readonly jobs: ClientJob[];
-  /** Copies of the last packet still to come. */
-  duplicates: number;
+  /** The packet delivered last, and how many copies of it may still come. */
+  last: ParsedPacket | null;
+  copiesDue: number;
 }
 
 /** The packets that belong to a job, by its handle in their first argument. */
@@ -209,19 +213,20 @@ export class GearmanClient extends EventEmitter<{ status: [event: ClientStatusEv
    * right after it see every event.
    *
    * Throws TypeError when the function name or unique contains a NUL byte (it would shift the packet's
-   * arguments), RangeError when the packet would not fit the protocol's 32-bit length.
+   * arguments), RangeError when the packet would not fit the protocol's 32-bit length (the encoder's own
+   * rules, checkedBodySize).
    */
   submit(functionName: string, unique: string, payload: string | Buffer, options: { server?: string } = {}): ClientJob | null {
-    assertSubmittable(functionName, unique, payload);
+    // A caller's bug throws whether or not a server is up, so it shows on the first try, not the first connection.
+    checkedBodySize(PacketType.SUBMIT_JOB, [functionName, unique, payload]);
     const link = options.server === undefined ? this.#nextUp() : this.#byServer.get(options.server);
     const connection = link?.up === true ? link.connection : undefined;
     if (link === undefined || connection === undefined) return null;
     const job = new ClientJob(link.server, functionName, unique);
-    link.awaiting.add(job);
     // onCreated runs synchronously on JOB_CREATED, before a WORK_DATA in the same chunk is dispatched.
-    connection
-      .submit(PacketType.SUBMIT_JOB, functionName, unique, payload, (handle) => this.#onCreated(link, job, handle))
-      .catch((error: unknown) => this.#onSubmitError(link, job, error));
+    const created = connection.submit(PacketType.SUBMIT_JOB, functionName, unique, payload, (handle) => this.#onCreated(link, job, handle));
+    link.awaiting.add(job);
+    created.catch((error: unknown) => this.#onSubmitError(link, job, error));
     return job;
   }
 
@@ -299,7 +304,7 @@ export class GearmanClient extends EventEmitter<{ status: [event: ClientStatusEv
   #onCreated(link: Link, job: ClientJob, handle: string): void {
     link.awaiting.delete(job);
     const shared = link.running.get(handle);
-    if (shared === undefined) link.running.set(handle, { jobs: [job], duplicates: 0 });
+    if (shared === undefined) link.running.set(handle, { jobs: [job], last: null, copiesDue: 0 });
     else shared.jobs.push(job); // coalesced with a job this connection already holds
     markCreated(job, handle);
   }
@@ -309,7 +314,7 @@ export class GearmanClient extends EventEmitter<{ status: [event: ClientStatusEv
     if (error instanceof GearmanServerError) endJob(job, { type: 'refused', error });
     else if (error instanceof GearmanConnectionError)
       endJob(job, { type: 'lost', error }); // already ended by #onClose
-    else throw error; // assertSubmittable() lets nothing else through: a bug, and it should be loud
+    else throw error; // submit() throws argument errors at once, so nothing else can come here: a bug, and loud
   }
 
   #onPacket(link: Link, packet: ParsedPacket): void {
@@ -317,14 +322,19 @@ export class GearmanClient extends EventEmitter<{ status: [event: ClientStatusEv
     const handle = (packet.args[0] ?? EMPTY).toString('utf8');
     const shared = link.running.get(handle);
     if (shared === undefined) return; // not a job of this client (or one that has ended)
-    if (shared.duplicates > 0) {
-      shared.duplicates--;
+    if (shared.copiesDue > 0 && shared.last !== null && samePacket(shared.last, packet)) {
+      shared.copiesDue--;
       return;
     }
-    shared.duplicates = shared.jobs.length - 1;
+    shared.last = packet;
+    shared.copiesDue = shared.jobs.length - 1;
     if (ENDING_PACKETS.has(packet.type)) link.running.delete(handle); // its remaining copies then count as unknown
     for (const job of shared.jobs) deliver(job, packet);
   }
+}
+
+function samePacket(a: ParsedPacket, b: ParsedPacket): boolean {
+  return a.type === b.type && a.args.length === b.args.length && a.args.every((arg, i) => b.args[i]?.equals(arg) === true);
 }
 
 function deliver(job: ClientJob, packet: ParsedPacket): void {
@@ -357,12 +367,4 @@ function deliver(job: ClientJob, packet: ParsedPacket): void {
 function parseCount(field: Buffer): number {
   const text = field.toString('latin1').trim();
   return text === '' ? Number.NaN : Number(text);
-}
-
-/** The checks encodePacket() would make, done here so that they throw from submit() instead of ending a job. */
-function assertSubmittable(functionName: string, unique: string, payload: PacketArg): void {
-  if (functionName.includes('\0')) throw new TypeError(`a function name must not contain a NUL byte, got ${JSON.stringify(functionName)}`);
-  if (unique.includes('\0')) throw new TypeError(`a unique must not contain a NUL byte, got ${JSON.stringify(unique)}`);
-  const size = Buffer.byteLength(functionName) + Buffer.byteLength(unique) + Buffer.byteLength(payload) + 2;
-  if (size > MAX_BODY_SIZE) throw new RangeError(`a SUBMIT_JOB of ${size} bytes exceeds the 32-bit length field`);
 }

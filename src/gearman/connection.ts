@@ -159,30 +159,30 @@ export class GearmanConnection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Sends a request and resolves with its reply packet, or rejects with GearmanServerError (ERROR
-   * reply) or GearmanConnectionError (closed before the reply).
+   * reply) or GearmanConnectionError (closed before the reply). Arguments the packet cannot carry (a NUL
+   * in a non-final argument, a body past the 32-bit length) are the caller's bug: encodePacket's TypeError
+   * or RangeError is thrown at once, as send() throws it, rather than passed off as a failed request.
    *
    * The promise settles in a later microtask, after any packets that arrived right behind the reply
    * have been emitted. State those packets need (e.g. the job handle a WORK_DATA refers to) must be
    * recorded in `onReply`, which runs synchronously before the next packet is dispatched.
    */
   request(type: RequestType, args: readonly PacketArg[], onReply?: (reply: ParsedPacket) => void): Promise<ParsedPacket> {
+    const packet = encodePacket(type, args);
     if (this.#closeError !== undefined) return Promise.reject(this.#closeError);
-    let packet: Buffer;
-    try {
-      packet = encodePacket(type, args);
-    } catch (error) {
-      return Promise.reject(error as TypeError | RangeError); // encodePacket's argument errors
-    }
     return new Promise((resolve, reject) => {
       this.#pending.push({ type, reply: REPLY_OF[type], resolve, reject, onReply });
       this.#socket.write(packet);
     });
   }
 
-  /** Submits a job; resolves with its handle. `onCreated` runs synchronously on JOB_CREATED (see request()). */
-  async submit(type: SubmitType, fn: string, unique: string, payload: PacketArg, onCreated?: (handle: string) => void): Promise<string> {
+  /**
+   * Submits a job; resolves with its handle. `onCreated` runs synchronously on JOB_CREATED (see request()),
+   * which also says what is thrown at once.
+   */
+  submit(type: SubmitType, fn: string, unique: string, payload: PacketArg, onCreated?: (handle: string) => void): Promise<string> {
     const onReply = onCreated && ((reply: ParsedPacket) => onCreated(handleOf(reply)));
-    return handleOf(await this.request(type, [fn, unique, payload], onReply));
+    return this.request(type, [fn, unique, payload], onReply).then(handleOf);
   }
 
   /** OPTION_REQ (gearmand knows only `exceptions`); resolves with the accepted name, rejects with GearmanServerError UNKNOWN_OPTION. */

@@ -16,6 +16,26 @@ export type PacketArg = string | Buffer;
  * contains NUL (it would shift every later argument).
  */
 export function encodePacket(type: PacketTypeNumber, args: readonly PacketArg[], magic: MagicName = 'REQ'): Buffer {
+  const bodySize = checkedBodySize(type, args);
+  const packet = Buffer.allocUnsafe(HEADER_SIZE + bodySize);
+  packet.writeUInt32BE(Magic[magic], 0);
+  packet.writeUInt32BE(type, 4);
+  packet.writeUInt32BE(bodySize, 8);
+  let offset = HEADER_SIZE;
+  for (let i = 0; i < args.length; i++) {
+    if (i > 0) packet[offset++] = 0;
+    const arg = args[i] as PacketArg;
+    offset += typeof arg === 'string' ? packet.write(arg, offset, 'utf8') : arg.copy(packet, offset);
+  }
+  return packet;
+}
+
+/**
+ * The body size of a packet with these arguments, after the checks encodePacket makes (argument count, NUL only
+ * in the last argument, the 32-bit length): a caller that must refuse bad arguments before it commits to
+ * sending (the client, before it picks a server) asks here instead of repeating the rules.
+ */
+export function checkedBodySize(type: PacketTypeNumber, args: readonly PacketArg[]): number {
   const expected = ARG_COUNT[type];
   if (args.length !== expected) {
     throw new TypeError(`${packetTypeName(type)} takes ${expected} argument(s), got ${args.length}`);
@@ -31,16 +51,5 @@ export function encodePacket(type: PacketTypeNumber, args: readonly PacketArg[],
   if (bodySize > MAX_BODY_SIZE) {
     throw new RangeError(`${packetTypeName(type)} body of ${bodySize} bytes exceeds the 32-bit length field`);
   }
-
-  const packet = Buffer.allocUnsafe(HEADER_SIZE + bodySize);
-  packet.writeUInt32BE(Magic[magic], 0);
-  packet.writeUInt32BE(type, 4);
-  packet.writeUInt32BE(bodySize, 8);
-  let offset = HEADER_SIZE;
-  for (let i = 0; i < args.length; i++) {
-    if (i > 0) packet[offset++] = 0;
-    const arg = args[i] as PacketArg;
-    offset += typeof arg === 'string' ? packet.write(arg, offset, 'utf8') : arg.copy(packet, offset);
-  }
-  return packet;
+  return bodySize;
 }

@@ -463,6 +463,37 @@ describe('GearmanClient against a fake server', () => {
     expect(statuses).toEqual([[Number.NaN, Number.NaN]]);
   });
 
+  it('ends coalesced jobs even when a copy gearmand owes never comes: a missing copy never swallows the next packet', async () => {
+    let submits = 0;
+    const address = await startFakeGearmanServer(({ type }, socket) => {
+      if (type === PacketType.OPTION_REQ) socket.write(res(PacketType.OPTION_RES, ['exceptions']));
+      if (type !== PacketType.SUBMIT_JOB) return;
+      socket.write(res(PacketType.JOB_CREATED, ['H:fake:1']));
+      if (++submits < 2) return;
+      // Two submits share the job: each packet is owed twice, but WORK_DATA and WORK_COMPLETE come once.
+      socket.write(
+        Buffer.concat([
+          res(PacketType.WORK_DATA, ['H:fake:1', 'd1']),
+          res(PacketType.WORK_STATUS, ['H:fake:1', '1', '1']),
+          res(PacketType.WORK_STATUS, ['H:fake:1', '1', '1']),
+          res(PacketType.WORK_COMPLETE, ['H:fake:1', 'end']),
+        ]),
+      );
+    }, cleanups);
+    const { client, waitFor } = startClient([address]);
+    await waitFor('up');
+    const jobs = [mustSubmit(client, 'u-same'), mustSubmit(client, 'u-same')];
+    const seen = jobs.map(recordEvents);
+    await Promise.all(jobs.map((job) => job.done));
+    const expected = [
+      ['created', 'H:fake:1'],
+      ['data', 'd1'],
+      ['status', '1', '1'],
+      ['complete', 'end'],
+    ];
+    expect(seen).toEqual([expected, expected]);
+  });
+
   it('reports a connection that closes before answering OPTION_REQ as a failed attempt, never up', async () => {
     const address = await startFakeGearmanServer(({ type }, socket) => {
       if (type === PacketType.OPTION_REQ) socket.destroy();

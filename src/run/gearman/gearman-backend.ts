@@ -83,10 +83,6 @@ class GearmanRun {
   #noServerSince: number | null = performance.now();
   #workerSeen = false;
   #lookingForWorkers = false;
-  #malformed = 0;
-  /** Jobs whose worker sent lines that are not records: their hosts without a record are told so. */
-  readonly #garbled = new WeakSet<BookedJob>();
-  #repeats = 0;
 
   constructor(
     private readonly options: GearmanBackendOptions,
@@ -235,21 +231,17 @@ class GearmanRun {
 
   #onData(job: ClientJob, booked: BookedJob, data: Buffer): void {
     const { records, malformed } = decodeRecordLines(data);
-    const { kept, repeats } = this.#book.settle(booked, records);
     if (malformed > 0) {
       this.options.log(`job ${job.unique} on ${job.server}: ignored ${malformed} line(s) of worker output that are not records`);
     }
-    if (malformed > 0) this.#garbled.add(booked);
-    this.#malformed += malformed;
-    this.#repeats += repeats;
-    this.#emit(kept);
+    this.#emit(this.#book.settle(booked, records, malformed).kept);
     this.#progress();
   }
 
   /** A worker that is not fanout's shows itself by lines that are not records, or a completion that is not ours. */
   #completedWithout(booked: BookedJob, completion: Buffer): string {
     const text = 'the worker completed the job without a record for this host';
-    if (this.#garbled.has(booked)) return `${text} (it sent lines that are not fanout records: is it a fanout worker?)`;
+    if (booked.malformed > 0) return `${text} (it sent lines that are not fanout records: is it a fanout worker?)`;
     return decodeCompletion(completion) === null ? `${text} (its WORK_COMPLETE is not a fanout worker's: is it one?)` : text;
   }
 
@@ -286,7 +278,7 @@ class GearmanRun {
       this.#ended = true;
       this.#stopped = true;
       clearInterval(this.#watch);
-      this.#out.push({ type: 'dropped', malformed: this.#malformed, repeats: this.#repeats });
+      this.#out.push({ type: 'dropped', ...this.#book.dropped });
       this.#out.end();
     }
   }

@@ -1,9 +1,11 @@
 // The client's ledger of a gearman run: which hosts each submitted job still owes a record for. It guarantees
 // one record per host: the first record for a host is kept; repeats (a requeued job sends its records again,
-// docs/gearman.md §5.2) and records for hosts the job never had are dropped and counted. Pure bookkeeping: no
+// docs/gearman.md §5.2) and records for hosts the job never had are dropped and counted, and so are lines of
+// worker output that are not records (per job, so its hosts can be told why they have none). Pure bookkeeping: no
 // sockets, no timers; which packet belongs to which job is the Gearman client's business.
 import type { Target } from '../../hosts/target.js';
 import type { HostResult } from '../../record/host-result.js';
+import type { DroppedRecords } from '../../report/summary.js';
 
 export interface BookedJob {
   readonly id: number;
@@ -11,6 +13,8 @@ export interface BookedJob {
   readonly unique: string;
   /** Hosts still without a record, by host string. */
   readonly pending: Map<string, Target>;
+  /** Lines of this job's worker output that were not records. */
+  malformed: number;
 }
 
 export interface Settled {
@@ -23,6 +27,7 @@ export interface Settled {
 export class JobBook {
   #nextId = 0;
   readonly #jobs = new Set<BookedJob>();
+  readonly #dropped: DroppedRecords = { malformed: 0, repeats: 0 };
 
   constructor(private readonly runId: string) {}
 
@@ -30,10 +35,15 @@ export class JobBook {
     return this.#jobs.size;
   }
 
+  /** Everything dropped so far, over all jobs. */
+  get dropped(): DroppedRecords {
+    return { ...this.#dropped };
+  }
+
   /** Books a job for `targets`. */
   open(targets: readonly Target[]): BookedJob {
     const id = this.#nextId++;
-    const job: BookedJob = { id, unique: `${this.runId}:${id}`, pending: new Map(targets.map((t) => [t.host, t])) };
+    const job: BookedJob = { id, unique: `${this.runId}:${id}`, pending: new Map(targets.map((t) => [t.host, t])), malformed: 0 };
     this.#jobs.add(job);
     return job;
   }
@@ -42,10 +52,15 @@ export class JobBook {
     return this.#jobs.has(job);
   }
 
-  settle(job: BookedJob, records: readonly HostResult[]): Settled {
+  /** One packet's worth of a job's output: its records, and how many of its lines were not records. */
+  settle(job: BookedJob, records: readonly HostResult[], malformed = 0): Settled {
     const kept: HostResult[] = [];
     for (const record of records) if (job.pending.delete(record.host)) kept.push(record);
-    return { kept, repeats: records.length - kept.length };
+    const repeats = records.length - kept.length;
+    job.malformed += malformed;
+    this.#dropped.malformed += malformed;
+    this.#dropped.repeats += repeats;
+    return { kept, repeats };
   }
 
   /** Ends a job; returns the targets it never delivered a record for. */

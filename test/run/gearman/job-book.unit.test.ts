@@ -20,6 +20,18 @@ describe('JobBook', () => {
     expect(book.isOpen(job)).toBe(false);
   });
 
+  it('counts what it drops over all jobs, and the lines that were not records per job', () => {
+    const book = new JobBook('r');
+    const one = book.open(targets('a'));
+    const two = book.open(targets('b'));
+    book.settle(one, [makeResult({ host: 'a' }), makeResult({ host: 'a' })], 2);
+    book.settle(two, [makeResult({ host: 'b' })]);
+    expect(book.dropped).toEqual({ malformed: 2, repeats: 1 });
+    expect([one.malformed, two.malformed]).toEqual([2, 0]);
+    book.closeAll();
+    expect(book.dropped).toEqual({ malformed: 2, repeats: 1 }); // closing a job forgets nothing it counted
+  });
+
   it('gives every submission a fresh unique id of at most 63 bytes', () => {
     const book = new JobBook('x'.repeat(40));
     const uniques = [book.open(targets('a')), book.open(targets('a'))].map((j) => j.unique);
