@@ -1,6 +1,7 @@
 // The undici dispatcher for a run: one shared Agent with keep-alive off, because each host gets one request
 // and idle sockets to thousands of origins would only cost file descriptors on both sides.
-import { Agent, buildConnector } from 'undici';
+import type { Agent as AgentType } from 'undici';
+import { Agent, buildConnector } from './undici-parts.js';
 import { systemResolver, type Resolver } from './resolver.js';
 
 export interface DispatcherOptions {
@@ -9,7 +10,7 @@ export interface DispatcherOptions {
   resolver?: Resolver;
 }
 
-export function createDispatcher(options: DispatcherOptions): Agent {
+export function createDispatcher(options: DispatcherOptions): AgentType {
   // One connector for the run: given options instead, undici builds a connector (and a TLS session
   // cache) for every origin, i.e. for every host.
   const connect = buildConnector({
@@ -22,11 +23,11 @@ export function createDispatcher(options: DispatcherOptions): Agent {
 
 /** Agents by connect options, for a worker whose jobs may ask for different connect timeouts. */
 export class DispatcherPool {
-  readonly #agents = new Map<string, Agent>();
+  readonly #agents = new Map<string, AgentType>();
 
   constructor(private readonly resolver?: Resolver) {}
 
-  get(connectTimeoutMs: number, insecure: boolean): Agent {
+  get(connectTimeoutMs: number, insecure: boolean): AgentType {
     const key = `${connectTimeoutMs}:${insecure}`;
     let agent = this.#agents.get(key);
     if (!agent) {

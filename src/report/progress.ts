@@ -7,10 +7,10 @@
 // cli-progress's SIGINT/SIGTERM hooks stay off: a listener would stop Ctrl-C from ending the process, and
 // interrupting is the CLI's business (it calls stop()).
 
+import { createRequire } from 'node:module';
 import { clearLine, cursorTo } from 'node:readline';
 import type { Writable } from 'node:stream';
-import { SingleBar } from 'cli-progress';
-import type { Params } from 'cli-progress';
+import type { Params, SingleBar as SingleBarClass } from 'cli-progress';
 import { formatDuration, formatRate } from './render-summary.js';
 import type { SummaryCounts } from './summary.js';
 
@@ -46,6 +46,12 @@ const BAR_WIDTH = 20;
 const NOT_TTY_INTERVAL_MS = 2000;
 const SAVE_CURSOR = '\u001b7';
 
+/** cli-progress is loaded only when a bar is drawn: a run into a pipe (or --dry-run) never compiles its 15 files. */
+function loadSingleBar(): typeof SingleBarClass {
+  const require = createRequire(import.meta.url);
+  return (require('cli-progress') as typeof import('cli-progress')).SingleBar;
+}
+
 /** Drawn only on a terminal that can redraw a line, unless --progress / --no-progress says otherwise. */
 export function shouldShowProgress({ flag, isTTY, term }: ProgressDecision): boolean {
   return flag ?? (isTTY === true && term !== 'dumb');
@@ -60,6 +66,7 @@ export function createProgress(options: ProgressOptions): Progress {
   let counts: SummaryCounts = { done: 0, ok: 0, failed: 0 };
   let stopped = false;
 
+  const SingleBar = loadSingleBar();
   const bar = new SingleBar({
     stream,
     fps: options.fps ?? DEFAULT_FPS,

@@ -1,9 +1,9 @@
 // The one place that picks how a run's requests are made. Gearman mode's code (the client, the job book,
-// embedded workers) is imported only when --gearman is given, so a local pull never loads or compiles it.
+// embedded workers) is imported only when --gearman is given, so a local pull never loads or compiles it; the
+// local backend (and undici with it) only when a run sends requests, so --dry-run starts without either.
 import type { BackoffOptions } from '../gearman/server-pool.js';
 import type { Resolver } from '../http/resolver.js';
 import type { Backend } from './backend.js';
-import { createLocalBackend } from './local-backend.js';
 import type { RunConfig } from './run-config.js';
 
 export interface BackendDeps {
@@ -15,7 +15,10 @@ export interface BackendDeps {
 }
 
 export async function openBackend(config: RunConfig, deps: BackendDeps): Promise<Backend> {
-  if (config.gearman === null) return createLocalBackend({ resolver: deps.resolver });
+  if (config.gearman === null) {
+    const { createLocalBackend } = await import('./local-backend.js');
+    return createLocalBackend({ resolver: deps.resolver });
+  }
   const { createGearmanBackend } = await import('./gearman/gearman-backend.js');
   return createGearmanBackend({
     ...config.gearman,
