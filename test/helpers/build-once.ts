@@ -7,5 +7,10 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-  execFileSync(process.execPath, ['node_modules/oclif/bin/run.js', 'manifest'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  // NODE_ENV=test (vitest's) would make oclif record the TypeScript sources in the manifest.
+  execFileSync(process.execPath, ['node_modules/oclif/bin/run.js', 'manifest'], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
