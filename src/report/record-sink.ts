@@ -143,8 +143,11 @@ export class RecordSink<T = HostResult> {
     if (!this.#blocked) this.#release();
   }
 
-  #fail(error: unknown): void {
+  #fail(reported: unknown): void {
     if (this.#error !== null || this.#readerClosed) return;
+    // A write after the stream failed reports only "write after destroyed"; the failure itself (ENOSPC) is
+    // in .errored, and it is what the user must see.
+    const error = this.#stream.errored ?? reported;
     this.#buffer = '';
     this.#cancelScheduled();
     if (errorCode(error) === 'EPIPE') {
