@@ -32,6 +32,11 @@ export const runFlags = {
   'connect-timeout': Flags.string({ description: 'TCP/TLS connect timeout', default: durationText(REQUEST_DEFAULTS.connectTimeoutMs) }),
   expect: Flags.string({ description: 'statuses that count as ok: 200,204,3xx,200-299', default: REQUEST_DEFAULTS.expect }),
   concurrency: Flags.integer({ char: 'c', description: 'requests in flight at most', default: REQUEST_DEFAULTS.concurrency, min: 1 }),
+  threads: Flags.integer({
+    description: 'local mode: run the requests in N threads (default: from the cores and the host count)',
+    min: 1,
+    env: 'FANOUT_THREADS',
+  }),
   retries: Flags.integer({
     description: 'retries of requests that never left (refused, connect timeout, DNS)',
     default: REQUEST_DEFAULTS.retries,

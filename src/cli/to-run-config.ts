@@ -84,6 +84,9 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   if (!RUN_ID.test(runId)) throw new UsageError(`--run-id: "${runId}" must be 1-40 letters, digits, dot, dash or underscore`);
   const timeoutMs = parseDuration('timeout', flags.timeout);
   const gearman = flags.gearman === undefined || flags.gearman === '' ? undefined : parseServersFlag(flags.gearman);
+  if (gearman !== undefined && flags.threads !== undefined) {
+    throw new UsageError('--threads is for local mode; with --gearman the workers spread the requests');
+  }
   const spec: RequestSpec = {
     method,
     url: flags.url,
@@ -103,6 +106,7 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     sources,
     spec,
     concurrency: flags.concurrency,
+    threads: flags.threads,
     runId,
     outputFile: flags.output ?? null,
     format: flags.format as OutputFormat,

@@ -1,10 +1,12 @@
 // The one place that picks how a run's requests are made. Gearman mode's code (the client, the job book,
 // embedded workers) is imported only when --gearman is given, so a local pull never loads or compiles it; the
 // local backend (and undici with it) only when a run sends requests, so --dry-run starts without either.
+import { availableParallelism } from 'node:os';
 import type { BackoffOptions } from '../gearman/server-pool.js';
 import type { Resolver } from '../http/resolver.js';
 import type { Backend } from './backend.js';
 import type { RunConfig } from './run-config.js';
+import { threadCount } from './threads/thread-count.js';
 
 export interface BackendDeps {
   resolver?: Resolver | undefined;
@@ -14,8 +16,15 @@ export interface BackendDeps {
   gearmanBackoff?: Partial<BackoffOptions> | undefined;
 }
 
-export async function openBackend(config: RunConfig, deps: BackendDeps): Promise<Backend> {
+/** `hosts`: how many the plan holds, which bounds how many threads can be kept busy. */
+export async function openBackend(config: RunConfig, hosts: number, deps: BackendDeps): Promise<Backend> {
   if (config.gearman === null) {
+    const threads = threadCount(config.threads, availableParallelism(), hosts, config.concurrency);
+    // Tests that inject a resolver run in one thread: a function cannot cross into another.
+    if (threads > 1 && deps.resolver === undefined) {
+      const { createThreadedBackend } = await import('./threads/threaded-backend.js');
+      return createThreadedBackend({ threads });
+    }
     const { createLocalBackend } = await import('./local-backend.js');
     return createLocalBackend({ resolver: deps.resolver });
   }

@@ -21,6 +21,8 @@ export interface RunConfig {
   spec: RequestSpec;
   /** Requests in flight at most (local mode); see the README for gearman mode. */
   concurrency: number;
+  /** Executor threads in local mode (--threads); undefined: chosen from the cores and the host count. */
+  threads: number | undefined;
   runId: string;
   /** NDJSON to this file instead of stdout. */
   outputFile: string | null;

@@ -82,7 +82,7 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
   let sinkError: Error | null = null;
   const failures: string[] = [];
   try {
-    backend = await openBackend(config, { resolver: io.resolver, log, gearmanBackoff: io.gearmanBackoff });
+    backend = await openBackend(config, plan.total, { resolver: io.resolver, log, gearmanBackoff: io.gearmanBackoff });
     for await (const event of backend.run(config.spec, plan, { concurrency: config.concurrency, signal: stop.signal })) {
       if (event.type === 'failure') {
         failures.push(event.message);

@@ -21,6 +21,7 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     'connect-timeout': '5s',
     expect: '2xx',
     concurrency: 100,
+    threads: undefined,
     retries: 0,
     body: UNSET,
     'max-body': '1MiB',
@@ -301,6 +302,13 @@ describe('toRunConfig', () => {
         serverTimeoutMs: 3000,
         stallTimeoutMs: 120_000,
       });
+    });
+
+    it('refuse --threads, which is for local mode', async () => {
+      const flags = makeFlags({ gearman: '127.0.0.1:4730', threads: 2 });
+      await expect(toRunConfig(input({ flags }))).rejects.toThrow(
+        new UsageError('--threads is for local mode; with --gearman the workers spread the requests'),
+      );
     });
 
     it('reject a bad --stall-timeout naming the flag', async () => {

@@ -7,6 +7,8 @@ export function runConfig(hosts: readonly string[], overrides: Partial<RunConfig
     sources: [{ kind: 'args', entries: hosts }],
     spec: DEFAULT_SPEC,
     concurrency: 100,
+    // In-process tests run from the TypeScript sources, which an executor thread cannot load.
+    threads: 1,
     runId: 'test',
     outputFile: null,
     format: 'ndjson',

@@ -36,13 +36,13 @@ const gearman = {
 
 describe('openBackend', () => {
   it('runs a local pull without importing the gearman backend', async () => {
-    const backend = await openBackend(runConfig(['127.0.0.1:1']), deps);
+    const backend = await openBackend(runConfig(['127.0.0.1:1']), 1, deps);
     await backend.close();
     expect(loads.gearmanBackend).toBe(0);
   });
 
   it('imports it for --gearman, handing it the run id and the embedded workers their request limit', async () => {
-    const backend = await openBackend(runConfig(['127.0.0.1:1'], { gearman, runId: 'r7', concurrency: 40 }), deps);
+    const backend = await openBackend(runConfig(['127.0.0.1:1'], { gearman, runId: 'r7', concurrency: 40 }), 1, deps);
     await backend.close();
     expect(loads.gearmanBackend).toBe(1);
     expect(loads.options).toEqual([expect.objectContaining({ ...gearman, runId: 'r7', embeddedWorkerConcurrency: 40 })]);
