@@ -1,26 +1,34 @@
-// `npm run bench`: fanout against the tools it replaces, on the bundled loopback fleet, in one run.
-// Scenario (issue #2): N hosts answering after L ms, concurrency C. Prints, per contender, the median wall
-// time and CPU per host, as ratios to the ideal ceil(N/C) × L, to `curl --parallel` and to fanout's local
-// mode measured alongside (gearman mode: gearmand and 2 `fanout worker` processes, their CPU included).
-// Contenders run interleaved (A B C, A B C, …) after a warm-up so that drift hits all alike.
+// `npm run bench`: fanout against the tools it replaces, on the bundled loopback fleet, scenario by scenario
+// (bench/scenarios.ts: A–F of docs/performance.md), each on its own fleet. Per scenario it prints, per contender, the
+// median wall time, CPU per host and peak RSS, as ratios to the ideal and to `curl --parallel` measured alongside
+// (gearman mode: gearmand and 2 `fanout worker` processes, their CPU included); then a summary of all scenarios.
+// Within a scenario the contenders run interleaved (A B C, A B C, …) after a warm-up so that drift hits all alike.
 //
-//   npm run bench                                  # N=2000 L=50 C=200, 3 runs each
-//   BENCH_HOSTS=10000 BENCH_CONCURRENCY=500 BENCH_RUNS=5 npm run bench
+//   npm run bench                                              # A–F, 3 runs each + 1 warm-up
+//   BENCH_SCENARIOS=A,F BENCH_ONLY=fanout-local,curl-parallel BENCH_RUNS=5 npm run bench
+//   BENCH_HOSTS=200 BENCH_RUNS=1 npm run bench                 # smoke run: every scenario at 200 hosts
+//
+// Raise the open-file limit first (ulimit -n $(ulimit -Hn)): the fleet holds a socket per host.
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostAddress } from '../fixtures/fleet/fleet.js';
 import { spawnFleet } from '../fixtures/fleet/spawn-fleet.js';
-import { measure, median, type Measurement } from './measure.js';
-import { contendersFor, type Contender } from './contenders.js';
+import { makeFleetCertificates } from '../fixtures/fleet/tls-certs.js';
+import { contendersFor } from './contenders.js';
+import { measure } from './measure.js';
+import { scenariosFrom, type Scenario } from './scenarios.js';
+import { scenarioTable, summaryTable, type ContenderResult, type ScenarioResult } from './table.js';
 
-const N = Number(process.env.BENCH_HOSTS ?? 2000);
-const L = Number(process.env.BENCH_LATENCY_MS ?? 50);
-const C = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const ONLY = process.env.BENCH_ONLY?.split(',');
+const ONLY = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** Second octets a TLS fleet may get (as the fleet's own automatic choice): its certificate must name them. */
+const TLS_BASE = { min: 100, max: 250 } as const;
 
 function have(command: string): boolean {
   try {
@@ -31,67 +39,97 @@ function have(command: string): boolean {
   }
 }
 
-async function countLines(path: string): Promise<number> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l !== '').length;
+async function countLines(path: string, isOk: (line: string) => boolean): Promise<{ lines: number; ok: number }> {
+  const lines = (await readFile(path, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+  return { lines: lines.length, ok: lines.filter(isOk).length };
 }
 
-const work = await mkdtemp(join(tmpdir(), 'fanout-bench-'));
-const fleet = await spawnFleet({ hosts: N, latencyMs: L });
-const cleanups: Array<() => Promise<void>> = [() => fleet.stop(), () => rm(work, { recursive: true, force: true })];
-try {
-  const curlConfig = join(work, 'curl.cfg');
-  await writeFile(curlConfig, fleet.hosts.map((h) => `url = "http://${h}/"\noutput = "/dev/null"\n`).join(''));
-  const contenders = (await contendersFor({ root: ROOT, work, fleet, concurrency: C, curlConfig, have, cleanups })).filter(
-    (c) => ONLY === undefined || ONLY.includes(c.name),
-  );
-  const results = new Map<string, Measurement[]>(contenders.map((c) => [c.name, []]));
-  process.stderr.write(
-    `bench: N=${N} hosts, latency ${L} ms, concurrency ${C}, ${RUNS} runs + 1 warm-up; ${contenders.map((c) => c.name).join(', ')}\n`,
-  );
-  for (let run = 0; run <= RUNS; run++) {
-    for (const contender of contenders) {
-      const m = await measure(contender.command, contender.helperPids);
-      const lines = contender.output ? await countLines(contender.output) : N;
-      if (lines !== N) throw new Error(`${contender.name}: ${lines} result lines for ${N} hosts`);
-      if (run > 0) results.get(contender.name)!.push(m);
-      process.stderr.write(
-        `  ${run === 0 ? 'warm-up' : `run ${run}`} ${contender.name}: ${(m.wallMs / 1000).toFixed(2)} s wall, ${(m.cpuMs / 1000).toFixed(2)} s CPU\n`,
-      );
-    }
+/** A JSON object of exactly `bytes` bytes. */
+function jsonBody(bytes: number): string {
+  const head = '{"pad":"';
+  const tail = '"}';
+  return `${head}${'x'.repeat(Math.max(0, bytes - head.length - tail.length))}${tail}`;
+}
+
+/** The fleet process needs a descriptor per host and per connection: say so before it fails with EMFILE. */
+function warnAboutFdLimit(scenarios: readonly Scenario[]): void {
+  const soft = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+  const needed = Math.max(...scenarios.map((s) => s.hosts + 2 * s.concurrency + 100));
+  if (soft !== undefined && Number(soft) < needed) {
+    process.stderr.write(`bench: open-file limit ${soft} < ~${needed} needed: run \`ulimit -n $(ulimit -Hn)\` first\n`);
   }
-  printTable(contenders, results);
-} finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 }
 
-function printTable(contenders: readonly Contender[], results: Map<string, Measurement[]>): void {
-  const ideal = Math.ceil(N / C) * L;
-  const curl = results.get('curl-parallel');
-  const local = results.get('fanout-local');
-  const localWall = local ? median(local.map((m) => m.wallMs)) : NaN;
-  const curlWall = curl ? median(curl.map((m) => m.wallMs)) : NaN;
-  const curlCpu = curl ? median(curl.map((m) => m.cpuMs)) : NaN;
-  const rows = contenders.map((c) => {
-    const ms = results.get(c.name)!;
-    const wall = median(ms.map((m) => m.wallMs));
-    const cpu = median(ms.map((m) => m.cpuMs));
-    return [
-      c.name,
-      `${(wall / 1000).toFixed(2)}`,
-      `${(wall / ideal).toFixed(2)}×`,
-      Number.isNaN(curlWall) ? '-' : `${(wall / curlWall).toFixed(2)}×`,
-      Number.isNaN(localWall) ? '-' : `${(wall / localWall).toFixed(2)}×`,
-      `${(cpu / N).toFixed(3)}`,
-      Number.isNaN(curlCpu) ? '-' : `${(cpu / curlCpu).toFixed(2)}×`,
-    ];
-  });
-  const head = ['contender', 'wall s (median)', '× ideal', '× curl wall', '× local wall', 'CPU ms/host', '× curl CPU'];
-  const out = [
-    `\nN=${N}, latency ${L} ms, C=${C}: ideal ceil(N/C)×L = ${(ideal / 1000).toFixed(2)} s; medians of ${RUNS} runs`,
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ];
-  process.stdout.write(`${out.join('\n')}\n`);
+async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
+  const work = await mkdtemp(join(tmpdir(), `fanout-bench-${scenario.id}-`));
+  const cleanups: Array<() => Promise<void>> = [() => rm(work, { recursive: true, force: true })];
+  try {
+    // An HTTPS fleet's certificate must name its addresses before it listens, so the bench picks its base.
+    const base = scenario.tls === true ? randomInt(TLS_BASE.min, TLS_BASE.max + 1) : undefined;
+    const certs =
+      base === undefined
+        ? undefined
+        : makeFleetCertificates(
+            work,
+            Array.from({ length: scenario.hosts }, (_, i) => hostAddress(base, i)),
+          );
+    const bodyFile = scenario.postBytes === undefined ? undefined : join(work, 'body.json');
+    if (bodyFile !== undefined) await writeFile(bodyFile, jsonBody(scenario.postBytes ?? 0));
+    const fleet = await spawnFleet({
+      hosts: scenario.hosts,
+      latencyMs: scenario.latencyMs,
+      ...(scenario.faults === undefined ? {} : { faults: scenario.faults }),
+      ...(base === undefined || certs === undefined ? {} : { base, tls: { keyFile: certs.keyFile, certFile: certs.certFile } }),
+    });
+    cleanups.push(() => fleet.stop());
+    const context = { root: ROOT, work, scenario, fleet, have, cleanups };
+    const contenders = await contendersFor(
+      { ...context, ...(certs === undefined ? {} : { caFile: certs.caFile }), ...(bodyFile === undefined ? {} : { bodyFile }) },
+      ONLY,
+    );
+    const results: ContenderResult[] = contenders.map((c) => ({
+      name: c.name,
+      runs: [],
+      helperRoles: c.helpers?.map((h) => h.role) ?? [],
+      incomplete: [],
+      okHosts: 0,
+    }));
+    process.stderr.write(`\nbench ${scenario.id}: ${RUNS} runs + 1 warm-up of ${contenders.map((c) => c.name).join(', ')}\n`);
+    for (let run = 0; run <= RUNS; run++) {
+      const label = run === 0 ? 'warm-up' : `run ${run}`;
+      for (const [i, contender] of contenders.entries()) {
+        const result = results[i]!;
+        await rm(contender.output, { force: true }); // a run that writes nothing must not count the last run's lines
+        const m = await measure(contender.command, {
+          helperPids: contender.helpers?.map((h) => h.pid) ?? [],
+          ...(contender.stdout === undefined ? {} : { stdout: contender.stdout }),
+          ...(contender.env === undefined ? {} : { env: contender.env }),
+        });
+        const { lines, ok } = await countLines(contender.output, contender.isOk);
+        if (lines !== scenario.hosts) result.incomplete.push(`${label}: ${lines} lines`);
+        result.okHosts = ok;
+        if (run > 0) result.runs.push(m);
+        const rss = m.peakRssMb === null ? '' : `, ${m.peakRssMb.toFixed(0)} MB`;
+        process.stderr.write(
+          `  ${label} ${contender.name}: ${(m.wallMs / 1000).toFixed(2)} s wall, ${(m.cpuMs / 1000).toFixed(2)} s CPU${rss}, ` +
+            `exit ${m.exitCode}, ${lines}/${scenario.hosts} lines, ${ok} ok\n`,
+        );
+      }
+    }
+    const result = { scenario, contenders: results };
+    process.stdout.write(`${scenarioTable(result)}\n`);
+    return result;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}
+
+const scenarios = scenariosFrom(process.env);
+warnAboutFdLimit(scenarios);
+const results: ScenarioResult[] = [];
+for (const scenario of scenarios) results.push(await runScenario(scenario));
+process.stdout.write(`${summaryTable(results)}\n`);
+if (results.some((r) => r.contenders.some((c) => c.incomplete.length > 0))) {
+  process.stderr.write('bench: some runs did not write one line per host (see the tables)\n');
+  process.exitCode = 1;
 }
