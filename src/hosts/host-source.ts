@@ -52,6 +52,7 @@ export interface TargetPlan {
 }
 
 const STDIN_LABEL = '<stdin>';
+const TARGETS_PER_BATCH = 1024;
 // `#` opens a comment at the start of a line or after whitespace; `http://x/#frag` keeps its fragment.
 const COMMENT = /(?:^|\s)#.*$/s;
 
@@ -64,7 +65,7 @@ export async function planTargets(sources: readonly HostSource[]): Promise<Targe
   const spool = await spoolStdin(sources);
   try {
     const stats: TargetStats = { total: 0, duplicates: 0 };
-    for await (const _target of readTargets(spool.sources, { stats })) {
+    for await (const _batch of readTargetBatches(spool.sources, { stats })) {
       // First pass: validation and counting only.
     }
     return {
@@ -85,6 +86,11 @@ export async function planTargets(sources: readonly HostSource[]): Promise<Targe
  * `options.stats` is reset, then updated as targets are handed out (`total` is also the next index).
  */
 export async function* readTargets(sources: readonly HostSource[], options: ReadOptions = {}): AsyncGenerator<Target> {
+  for await (const batch of readTargetBatches(sources, options)) for (const target of batch) yield target;
+}
+
+/** readTargets a chunk of lines at a time: a resumption of an async generator per target is its main cost. */
+async function* readTargetBatches(sources: readonly HostSource[], options: ReadOptions): AsyncGenerator<Target[]> {
   checkSources(sources);
   const stats = options.stats ?? { total: 0, duplicates: 0 };
   stats.total = 0;
@@ -93,6 +99,7 @@ export async function* readTargets(sources: readonly HostSource[], options: Read
   for (const source of sources) {
     let line = 0;
     for await (const texts of textBatches(source)) {
+      const batch: Target[] = [];
       for (const text of texts) {
         line++;
         // Most lines are one plain host: no comment to strip, no range to expand (the regex and the generator
@@ -107,12 +114,16 @@ export async function* readTargets(sources: readonly HostSource[], options: Read
               continue;
             }
             seen.add(host);
-            yield { host, index: stats.total++ };
+            batch.push({ host, index: stats.total++ });
+            // `node[1-1000000]` is one line: it must still not become one array.
+            if (batch.length >= TARGETS_PER_BATCH) yield batch.splice(0);
           }
         } catch (error) {
+          if (batch.length > 0) yield batch.splice(0); // the targets before a bad line are still handed out first
           throw error instanceof HostEntryError ? new HostInputError(locate(source, line), error.reason, { cause: error }) : error;
         }
       }
+      if (batch.length > 0) yield batch;
     }
   }
   if (stats.total === 0) throw noHosts(sources);

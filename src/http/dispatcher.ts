@@ -17,9 +17,6 @@ export function createDispatcher(options: DispatcherOptions): AgentType {
     timeout: options.connectTimeoutMs,
     lookup: options.resolver ?? systemResolver,
     rejectUnauthorized: !options.insecure,
-    // Each socket carries one request and closes: TCP keep-alive probes would never fire, and turning them on
-    // costs a setsockopt per connection.
-    keepAlive: false,
   });
   return new Agent({ connections: 1, pipelining: 0, connect });
 }

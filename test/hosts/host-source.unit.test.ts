@@ -120,6 +120,13 @@ describe('readTargets', () => {
     expect((await targets.next()).value).toEqual({ host: 'node2', index: 1 });
     await targets.return(undefined);
   });
+
+  it('streams: the targets before a malformed line come out before its error', async () => {
+    const targets = readTargets([{ kind: 'args', entries: ['a', 'b', 'bad host', 'c'] }]);
+    expect((await targets.next()).value).toEqual({ host: 'a', index: 0 });
+    expect((await targets.next()).value).toEqual({ host: 'b', index: 1 });
+    await expect(targets.next()).rejects.toThrow('argument 3: whitespace inside "bad host"');
+  });
 });
 
 describe('planTargets', () => {
