@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostAddress } from '../fixtures/fleet/fleet.js';
 import { spawnFleet } from '../fixtures/fleet/spawn-fleet.js';
-import { makeFleetCertificates } from '../fixtures/fleet/tls-certs.js';
+import { makeFleetCertificates, type FleetCertificates } from '../fixtures/fleet/tls-certs.js';
 import { contendersFor } from './contenders.js';
 import { measure } from './measure.js';
 import { scenariosFrom, type Scenario } from './scenarios.js';
@@ -27,7 +27,7 @@ import { scenarioTable, summaryTable, type ContenderResult, type ScenarioResult 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-/** Second octets a TLS fleet may get (as the fleet's own automatic choice): its certificate must name them. */
+/** Second octets a TLS fleet may get (as the fleet's own automatic choice): its certificates must name them. */
 const TLS_BASE = { min: 100, max: 250 } as const;
 
 function have(command: string): boolean {
@@ -60,31 +60,39 @@ function warnAboutFdLimit(scenarios: readonly Scenario[]): void {
   }
 }
 
+/**
+ * An HTTPS scenario's fleet base and certificates: a small certificate per group of 16 hosts (tls-certs.ts), as real
+ * servers each have their own; the certificates must name the addresses before the fleet listens, so the bench picks
+ * the base.
+ */
+async function tlsFleet(scenario: Scenario, work: string): Promise<{ base: number; certs: FleetCertificates } | undefined> {
+  if (scenario.tls !== true) return undefined;
+  const base = randomInt(TLS_BASE.min, TLS_BASE.max + 1);
+  const started = performance.now();
+  const addresses = Array.from({ length: scenario.hosts }, (_, i) => hostAddress(base, i));
+  const certs = await makeFleetCertificates(work, addresses);
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  process.stderr.write(`bench ${scenario.id}: ${certs.certFiles.length} certificates of ≤ ${certs.groupSize} addresses in ${seconds} s\n`);
+  return { base, certs };
+}
+
 async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const work = await mkdtemp(join(tmpdir(), `fanout-bench-${scenario.id}-`));
   const cleanups: Array<() => Promise<void>> = [() => rm(work, { recursive: true, force: true })];
   try {
-    // An HTTPS fleet's certificate must name its addresses before it listens, so the bench picks its base.
-    const base = scenario.tls === true ? randomInt(TLS_BASE.min, TLS_BASE.max + 1) : undefined;
-    const certs =
-      base === undefined
-        ? undefined
-        : makeFleetCertificates(
-            work,
-            Array.from({ length: scenario.hosts }, (_, i) => hostAddress(base, i)),
-          );
+    const https = await tlsFleet(scenario, work);
     const bodyFile = scenario.postBytes === undefined ? undefined : join(work, 'body.json');
     if (bodyFile !== undefined) await writeFile(bodyFile, jsonBody(scenario.postBytes ?? 0));
     const fleet = await spawnFleet({
       hosts: scenario.hosts,
       latencyMs: scenario.latencyMs,
       ...(scenario.faults === undefined ? {} : { faults: scenario.faults }),
-      ...(base === undefined || certs === undefined ? {} : { base, tls: { keyFile: certs.keyFile, certFile: certs.certFile } }),
+      ...(https === undefined ? {} : { base: https.base, tls: https.certs }),
     });
     cleanups.push(() => fleet.stop());
     const context = { root: ROOT, work, scenario, fleet, have, cleanups };
     const contenders = await contendersFor(
-      { ...context, ...(certs === undefined ? {} : { caFile: certs.caFile }), ...(bodyFile === undefined ? {} : { bodyFile }) },
+      { ...context, ...(https === undefined ? {} : { caFile: https.certs.caFile }), ...(bodyFile === undefined ? {} : { bodyFile }) },
       ONLY,
     );
     const results: ContenderResult[] = contenders.map((c) => ({

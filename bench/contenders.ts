@@ -36,7 +36,7 @@ export interface ScenarioContext {
   work: string;
   scenario: Scenario;
   fleet: SpawnedFleet;
-  /** HTTPS: the CA every contender must verify the fleet's certificate with. */
+  /** HTTPS: the CA every contender must verify the fleet's certificates with (one per group of hosts, tls-certs.ts). */
   caFile?: string;
   /** POST: the request body. */
   bodyFile?: string;

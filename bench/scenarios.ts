@@ -13,7 +13,7 @@ export interface Scenario {
   /** POST a JSON body of this many bytes (fanout push -d @file, curl --data-binary @file) instead of a GET. */
   postBytes?: number;
   faults?: FaultRates;
-  /** HTTPS with a certificate of a CA made at bench time, verified by every contender. */
+  /** HTTPS, each host with a small certificate (16 IP SANs) of a CA made at bench time, verified by every contender. */
   tls?: boolean;
 }
 
