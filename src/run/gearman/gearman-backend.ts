@@ -29,7 +29,7 @@ import type { Backend, BackendEvent } from '../backend.js';
 import type { GearmanRunOptions } from '../run-config.js';
 import { startEmbeddedWorkers, type EmbeddedWorkers } from './embedded-workers.js';
 import { JobBook, type BookedJob } from './job-book.js';
-import { judgeRun, stallLimitMs, verdictMessage } from './watchdog.js';
+import { busyStallLimitMs, cannotConnectMessage, judgeRun, noWorkerYetMessage, verdictMessage } from './watchdog.js';
 
 /** Events waiting for the consumer beyond which no new job is submitted. */
 const MAX_QUEUED_EVENTS = 64;
@@ -68,7 +68,9 @@ class GearmanRun {
   readonly #source: AsyncIterator<Target>;
   readonly #prepared: PreparedSpec;
   readonly #servers: string[];
-  readonly #stallMs: number;
+  readonly #busyStallMs: number;
+  /** Why each server's last connection attempt failed, until it comes up: for the log and the final message. */
+  readonly #connectErrors = new Map<string, string>();
   readonly #embedded: EmbeddedWorkers | null;
   readonly #watch: NodeJS.Timeout;
   /** Hosts handed back by jobs lost with their server since it went down, for one log line per outage. */
@@ -83,6 +85,7 @@ class GearmanRun {
   #noServerSince: number | null = performance.now();
   #workerSeen = false;
   #lookingForWorkers = false;
+  #saidNoWorker = false;
 
   constructor(
     private readonly options: GearmanBackendOptions,
@@ -92,7 +95,7 @@ class GearmanRun {
     private readonly signal: AbortSignal,
   ) {
     this.#prepared = prepareSpec(spec);
-    this.#stallMs = stallLimitMs(options.stallTimeoutMs, spec.timeoutMs, spec.retries);
+    this.#busyStallMs = busyStallLimitMs(options.stallTimeoutMs, spec.timeoutMs, spec.retries);
     this.#servers = options.servers.map(formatServerAddress);
     this.#source = targets[Symbol.asyncIterator]();
     this.#book = new JobBook(options.runId);
@@ -128,7 +131,12 @@ class GearmanRun {
   #onServerStatus(event: ClientStatusEvent): void {
     if (event.type === 'up') {
       this.#noServerSince = null;
+      this.#connectErrors.delete(event.server);
       this.#pump();
+    } else if (event.type === 'connect-failed') {
+      const why = connectFailure(event.error);
+      if (!this.#connectErrors.has(event.server)) this.options.log(cannotConnectMessage(event.server, why, this.options.serverTimeoutMs));
+      this.#connectErrors.set(event.server, why);
     } else if (event.type === 'down') {
       if (this.#client.upServers.length === 0) this.#noServerSince ??= performance.now();
       const orphans = this.#orphansByServer.get(event.server) ?? 0;
@@ -295,9 +303,15 @@ class GearmanRun {
       outstandingJobs: this.#book.outstanding,
       workerSeen: this.#workerSeen,
     };
-    const verdict = judgeRun(state, { serverTimeoutMs: this.options.serverTimeoutMs, stallMs: this.#stallMs });
+    const limits = { serverTimeoutMs: this.options.serverTimeoutMs, stallMs: this.options.stallTimeoutMs, busyStallMs: this.#busyStallMs };
+    const verdict = judgeRun(state, limits);
     if (verdict.kind === 'wait') return;
-    const context = { servers: this.#servers, functionName: this.options.functionName, outstandingJobs: state.outstandingJobs };
+    const context = {
+      servers: this.#servers,
+      connectErrors: this.#connectErrors,
+      functionName: this.options.functionName,
+      outstandingJobs: state.outstandingJobs,
+    };
     void this.#abandon('job_lost', verdictMessage(verdict, context), true);
   }
 
@@ -306,10 +320,19 @@ class GearmanRun {
     if (this.#lookingForWorkers) return;
     this.#lookingForWorkers = true;
     try {
+      let asked = 0;
       for (const address of this.options.servers) {
         if (!this.#client.upServers.includes(formatServerAddress(address))) continue;
         const status = await fetchStatus(address, { timeoutMs: ADMIN_TIMEOUT_MS });
+        asked++;
         if (status.some((s) => s.function === this.options.functionName && s.workers > 0)) this.#workerSeen = true;
+      }
+      // Embedded workers register within milliseconds of the start: only a run without them can be told at once.
+      if (asked > 0 && !this.#workerSeen && !this.#saidNoWorker && this.options.localWorkers === 0) {
+        this.#saidNoWorker = true;
+        this.options.log(
+          noWorkerYetMessage({ servers: this.#servers, functionName: this.options.functionName }, this.options.stallTimeoutMs),
+        );
       }
     } catch {
       // a server that does not answer its admin port now: asked again on the next tick
@@ -340,4 +363,11 @@ class GearmanRun {
     }
     this.#maybeEnd();
   }
+}
+
+/** The system's reason a connection failed (`ECONNREFUSED`), else the error's own words. */
+function connectFailure(error: Error): string {
+  const cause = error.cause;
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined;
+  return typeof code === 'string' ? code : error.message;
 }

@@ -1,9 +1,16 @@
 // The gearman run's watchdog on a fake clock: the decision is a pure function of (now, state), so every
 // moment is a number the test chooses.
 import { describe, expect, it } from 'vitest';
-import { judgeRun, stallLimitMs, verdictMessage, type WatchState } from '../../../src/run/gearman/watchdog.js';
+import {
+  busyStallLimitMs,
+  cannotConnectMessage,
+  judgeRun,
+  noWorkerYetMessage,
+  verdictMessage,
+  type WatchState,
+} from '../../../src/run/gearman/watchdog.js';
 
-const limits = { serverTimeoutMs: 10_000, stallMs: 60_000 };
+const limits = { serverTimeoutMs: 10_000, stallMs: 60_000, busyStallMs: 60_000 };
 const start: WatchState = { now: 0, noServerSince: 0, lastProgressAt: 0, outstandingJobs: 0, workerSeen: false };
 const at = (now: number, state: Partial<WatchState> = {}): WatchState => ({ ...start, now, ...state });
 
@@ -39,18 +46,26 @@ describe('judgeRun', () => {
     expect(judgeRun(at(70_000, { ...state, lastProgressAt: 9_999 }), limits).kind).toBe('stalled');
   });
 
-  it('takes what the admin port said about workers as an input to the verdict, not to its timing', () => {
+  it('takes what the admin port said about workers as an input to the verdict', () => {
     const state = { noServerSince: null, outstandingJobs: 2, lastProgressAt: 0 };
     expect(judgeRun(at(30_000, { ...state, workerSeen: false }), limits)).toEqual({ kind: 'wait' });
     expect(judgeRun(at(60_001, { ...state, workerSeen: true }), limits)).toEqual({ kind: 'stalled', workerSeen: true, waitedMs: 60_000 });
   });
+
+  it('with no worker seen, gives up after --stall-timeout exactly; with one, waits for jobs of hung hosts', () => {
+    const short = { serverTimeoutMs: 10_000, stallMs: 3_000, busyStallMs: 11_000 };
+    const state = { noServerSince: null, outstandingJobs: 2, lastProgressAt: 0 };
+    expect(judgeRun(at(3_001, { ...state, workerSeen: false }), short)).toEqual({ kind: 'stalled', workerSeen: false, waitedMs: 3_000 });
+    expect(judgeRun(at(3_001, { ...state, workerSeen: true }), short)).toEqual({ kind: 'wait' });
+    expect(judgeRun(at(11_001, { ...state, workerSeen: true }), short)).toEqual({ kind: 'stalled', workerSeen: true, waitedMs: 11_000 });
+  });
 });
 
-describe('stallLimitMs', () => {
+describe('busyStallLimitMs', () => {
   it('is --stall-timeout unless a job of hung hosts needs longer to report (every attempt, plus a second)', () => {
-    expect(stallLimitMs(60_000, 10_000, 0)).toBe(60_000);
-    expect(stallLimitMs(3_000, 10_000, 0)).toBe(11_000);
-    expect(stallLimitMs(3_000, 10_000, 2)).toBe(33_000);
+    expect(busyStallLimitMs(60_000, 10_000, 0)).toBe(60_000);
+    expect(busyStallLimitMs(3_000, 10_000, 0)).toBe(11_000);
+    expect(busyStallLimitMs(3_000, 10_000, 2)).toBe(33_000);
   });
 });
 
@@ -60,6 +75,23 @@ describe('verdictMessage', () => {
   it('says which servers could not be reached and for how long', () => {
     expect(verdictMessage({ kind: 'no-server', waitedMs: 10_000 }, context)).toBe(
       'no job server reachable (127.0.0.1:4730, 127.0.0.2:4730) for 10000 ms',
+    );
+  });
+
+  it("names the system's reason for each server it could not connect to", () => {
+    const connectErrors = new Map([['127.0.0.1:4730', 'ECONNREFUSED']]);
+    expect(verdictMessage({ kind: 'no-server', waitedMs: 3_000 }, { ...context, connectErrors })).toBe(
+      'no job server reachable (127.0.0.1:4730: ECONNREFUSED, 127.0.0.2:4730) for 3000 ms',
+    );
+    expect(cannotConnectMessage('127.0.0.1:1', 'ECONNREFUSED', 3_000)).toBe(
+      'cannot reach job server 127.0.0.1:1 (ECONNREFUSED): retrying for up to 3.0 s (--server-timeout)',
+    );
+  });
+
+  it('says at once that no worker is registered yet, and how long the run will wait for one', () => {
+    expect(noWorkerYetMessage(context, 60_000)).toBe(
+      'no worker has registered function "fanout.http" on 127.0.0.1:4730,127.0.0.2:4730 yet: waiting up to 60.0 s ' +
+        '(--stall-timeout) for one; start one with: fanout worker --gearman 127.0.0.1:4730,127.0.0.2:4730',
     );
   });
 
