@@ -1,8 +1,8 @@
-import { Command } from '@oclif/core';
+import { FanoutCommand } from '../cli/fanout-command.js';
 import { hostsCommand } from '../cli/hosts-command.js';
 import { hostFlags } from '../cli/run-flags.js';
 
-export default class Hosts extends Command {
+export default class Hosts extends FanoutCommand {
   static override summary = 'Expand and validate a host list (ranges, comments, duplicates) without sending anything.';
   static override strict = false;
   static override usage = 'hosts [HOST...] [-f FILE]';

@@ -1,8 +1,8 @@
-import { Command } from '@oclif/core';
+import { FanoutCommand } from '../cli/fanout-command.js';
 import { runFlags } from '../cli/run-flags.js';
 import { runCommand } from '../cli/run-command.js';
 
-export default class Pull extends Command {
+export default class Pull extends FanoutCommand {
   static override summary = 'Send one request (GET by default) to every host; one NDJSON record per host on stdout.';
   static override strict = false;
   static override usage = 'pull [HOST...] [-f FILE] [flags]';

@@ -1,8 +1,8 @@
-import { Command } from '@oclif/core';
+import { FanoutCommand } from '../cli/fanout-command.js';
 import { pushFlags, runFlags } from '../cli/run-flags.js';
 import { runCommand } from '../cli/run-command.js';
 
-export default class Push extends Command {
+export default class Push extends FanoutCommand {
   static override summary = 'Send the same payload (POST by default) to every host; one NDJSON record per host on stdout.';
   static override strict = false;
   static override usage = 'push [HOST...] [-f FILE] -d DATA [flags]';

@@ -1,8 +1,9 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { FanoutCommand } from '../cli/fanout-command.js';
 import { gearmanFlag } from '../cli/run-flags.js';
 import { statusCommand } from '../cli/status-command.js';
 
-export default class Status extends Command {
+export default class Status extends FanoutCommand {
   static override summary = 'Show queued and running jobs and connected workers per function on gearmand job servers.';
   static override examples = [
     '<%= config.bin %> status --gearman 127.0.0.1:4730',

@@ -1,9 +1,10 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { FanoutCommand } from '../cli/fanout-command.js';
 import { runWorkerCommand } from '../cli/worker-command.js';
 import { gearmanFlag } from '../cli/run-flags.js';
 import { GEARMAN_DEFAULTS, WORKER_DEFAULTS } from '../defaults.js';
 
-export default class Worker extends Command {
+export default class Worker extends FanoutCommand {
   static override summary = 'Run a Gearman worker: take fanout jobs from gearmand job servers and stream their records back.';
   static override description =
     'Registers the function on every job server and keeps reconnecting to the ones that are down. ' +
