@@ -6,7 +6,7 @@
 import { formatServerAddress } from '../gearman/server-address.js';
 import { Supervisor } from '../worker/supervisor.js';
 import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../worker/fanout-worker.js';
-import type { FanoutWorkerOptions, LogLevel } from '../worker/fanout-worker.js';
+import type { FanoutWorkerOptions, JobEnd, LogLevel } from '../worker/fanout-worker.js';
 import { EXIT } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
 import { fdLimitWarning } from './fd-limit.js';
@@ -91,12 +91,16 @@ function untilSignalled(first: (event: string) => Promise<ExitCode>, again: (eve
 
 async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> {
   const worker = new FanoutWorker({ ...options, log });
-  worker.start();
   const servers = options.servers.map(formatServerAddress).join(', ');
-  log(
-    `${worker.id} serving ${worker.functionName} from ${servers} (${worker.concurrency} requests, ${worker.maxJobs} jobs at most)`,
-    'info',
+  // Said once it is true: registered on a job server, not merely started.
+  worker.once('registered', () =>
+    log(
+      `${worker.id} serving ${worker.functionName} from ${servers} (${worker.concurrency} requests, ${worker.maxJobs} jobs at most)`,
+      'info',
+    ),
   );
+  worker.on('job-end', (job) => log(jobEndLine(job), 'info'));
+  worker.start();
   const warning = fdLimitWarning(worker.concurrency);
   if (warning !== null) log(warning, 'warn');
   return untilSignalled(
@@ -151,4 +155,12 @@ function childFlags(flags: WorkerFlags, slot: number): string[] {
     ...(flags.id === undefined ? [] : ['--id', `${flags.id}/${slot + 1}`]),
     ...(flags.quiet ? ['--quiet'] : []),
   ];
+}
+
+/** One line per job: which, how many hosts, how they went, how long it took. */
+export function jobEndLine(job: JobEnd): string {
+  const failed = job.records - job.ok;
+  const seconds = `${(job.durationMs / 1000).toFixed(1)} s`;
+  const counts = `${job.records} of ${job.hosts} hosts · ${job.ok} ok · ${failed} failed · ${seconds}`;
+  return job.outcome === 'complete' ? `job ${job.unique}: ${counts}` : `job ${job.unique} ${job.outcome}: ${counts}`;
 }

@@ -67,6 +67,10 @@ export interface JobEnd extends JobInfo {
   outcome: JobOutcome;
   /** Records sent in WORK_DATA. */
   records: number;
+  /** Of those, the ok ones. */
+  ok: number;
+  /** From the start of the batch to the job's end. */
+  durationMs: number;
 }
 
 export interface WorkerStats {
@@ -95,6 +99,8 @@ export interface WorkerEvents {
 interface StartedJob {
   info: JobInfo;
   records: number;
+  ok: number;
+  startedAt: number;
 }
 
 export class FanoutWorker extends EventEmitter<WorkerEvents> {
@@ -127,7 +133,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
       limit: this.#limit,
       dispatcher: (connectTimeoutMs, insecure) => this.#dispatchers.get(connectTimeoutMs, insecure),
       onStart: (job, hosts) => this.#onStart(job, hosts),
-      onRecords: (job, records) => this.#onRecords(job, records),
+      onRecords: (job, records, ok) => this.#onRecords(job, records, ok),
     });
     this.#worker = new GearmanWorker({
       servers: options.servers,
@@ -190,14 +196,17 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
 
   #onStart(job: WorkerJob, hosts: number): void {
     const info: JobInfo = { server: job.server, handle: job.handle, unique: job.unique, hosts };
-    this.#jobs.set(job, { info, records: 0 });
+    this.#jobs.set(job, { info, records: 0, ok: 0, startedAt: performance.now() });
     this.#stats.started++;
     this.emit('job-start', info);
   }
 
-  #onRecords(job: WorkerJob, records: number): void {
+  #onRecords(job: WorkerJob, records: number, ok: number): void {
     const started = this.#jobs.get(job);
-    if (started !== undefined) started.records = records;
+    if (started !== undefined) {
+      started.records = records;
+      started.ok = ok;
+    }
     this.#worker.wake();
   }
 
@@ -215,7 +224,8 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
     if (result.outcome === 'exception') this.#log(`job ${job.handle} from ${job.server} failed: ${result.text}`, 'warn');
     const outcome: JobOutcome = result.outcome === 'exception' ? 'failed' : result.outcome;
     this.#stats[outcome === 'complete' ? 'completed' : outcome]++;
-    this.emit('job-end', { ...started.info, outcome, records: started.records });
+    const { records, ok, startedAt } = started;
+    this.emit('job-end', { ...started.info, outcome, records, ok, durationMs: performance.now() - startedAt });
   }
 }
 

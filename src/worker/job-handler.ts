@@ -31,8 +31,8 @@ export interface JobHandlerOptions {
   dispatcher: (connectTimeoutMs: number, insecure: boolean) => Dispatcher;
   /** The payload decoded: the batch of `hosts` hosts starts now. Not called for a refused payload. */
   onStart?: (job: WorkerJob, hosts: number) => void;
-  /** A chunk of records came back (so request slots were freed); `records` counts the job's records so far. */
-  onRecords?: (job: WorkerJob, records: number) => void;
+  /** A chunk of records came back (so request slots were freed); `records` and `ok` count the job's so far. */
+  onRecords?: (job: WorkerJob, records: number, ok: number) => void;
 }
 
 type Batch = ReturnType<typeof decodeJobPayload>;
@@ -78,7 +78,7 @@ async function runBatch(
     for (const body of encodeRecordLines(chunk)) await io.data(body);
     records += chunk.length;
     ok += chunk.reduce((n, record) => (record.ok ? n + 1 : n), 0);
-    options.onRecords?.(job, records);
+    options.onRecords?.(job, records, ok);
     await io.status(records, targets.length);
   }
   signal.throwIfAborted();

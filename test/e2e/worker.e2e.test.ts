@@ -134,6 +134,10 @@ describe('fanout worker', () => {
     const lines = worker.stderr().trimEnd().split('\n');
     expect(lines.every((line) => line.startsWith('fanout worker: '))).toBe(true);
     expect(lines.some((line) => line.includes('SIGTERM'))).toBe(true);
+    // It said it serves only once registered, and one line for the job: its id, hosts, how they went, its time.
+    const serving = lines.findIndex((line) => line.includes('e2e-worker serving fanout.http'));
+    expect(serving).toBeGreaterThan(lines.findIndex((line) => line.includes(`connected to ${server.address}`)));
+    expect(lines.filter((line) => /^fanout worker: job \S+: 6 of 6 hosts · 6 ok · 0 failed · \d+\.\d s$/.test(line))).toHaveLength(1);
   });
 
   it('quits at once with 130 on a second signal, handing the unfinished job back to gearmand', async () => {
