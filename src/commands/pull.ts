@@ -1,9 +1,11 @@
 import { FanoutCommand } from '../cli/fanout-command.js';
 import { runFlags } from '../cli/run-flags.js';
 import { runCommand } from '../cli/run-command.js';
+import { RUN_DESCRIPTION } from '../cli/run-help.js';
 
 export default class Pull extends FanoutCommand {
   static override summary = 'Send one request (GET by default) to every host; one NDJSON record per host on stdout.';
+  static override description = RUN_DESCRIPTION;
   static override strict = false;
   static override usage = 'pull [HOST...] [-f FILE] [flags]';
   static override examples = [

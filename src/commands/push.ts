@@ -1,9 +1,11 @@
 import { FanoutCommand } from '../cli/fanout-command.js';
 import { pushFlags, runFlags } from '../cli/run-flags.js';
 import { runCommand } from '../cli/run-command.js';
+import { RUN_DESCRIPTION } from '../cli/run-help.js';
 
 export default class Push extends FanoutCommand {
   static override summary = 'Send the same payload (POST by default) to every host; one NDJSON record per host on stdout.';
+  static override description = RUN_DESCRIPTION;
   static override strict = false;
   static override usage = 'push [HOST...] [-f FILE] -d DATA [flags]';
   static override examples = [

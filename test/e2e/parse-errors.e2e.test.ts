@@ -54,6 +54,16 @@ describe('commands and help', () => {
     expect(result.stdout).toContain('USAGE');
   });
 
+  it.each([['pull'], ['push']])(
+    '%s --help names the host entry syntax, the exit codes and what a bare --timeout number means',
+    async (verb) => {
+      const { stdout } = await runCli([verb, '--help']);
+      expect(stdout).toContain('web[01-20,33].dc1');
+      expect(stdout).toMatch(/EXIT CODES:[\s\S]*2 +bad input: nothing was sent[\s\S]*130 +interrupted/);
+      expect(stdout).toContain('a bare number is seconds');
+    },
+  );
+
   it('fanout autocomplete explains how to set up completion for bash and zsh', async () => {
     const result = await runCli(['autocomplete', 'bash']);
     expect(result.exitCode).toBe(0);
