@@ -1,5 +1,7 @@
 // Turns a transport failure into a record code (src/record/host-result.ts), keyed on stable error codes
-// (undici `UND_ERR_*`, Node errno, OpenSSL/Node TLS codes), never on message text.
+// (undici `UND_ERR_*`, Node errno, OpenSSL/Node TLS codes), never on message text; and into the message a
+// record carries. A message says what happened in words: undici's internal codes (`UND_ERR_*`, and its
+// parser's `HPE_*`) never reach one; errno and TLS codes do, which is what an operator searches for.
 import type { ResultCode } from '../record/host-result.js';
 
 const BY_CODE: Readonly<Record<string, ResultCode>> = {
@@ -44,6 +46,54 @@ const BY_CODE: Readonly<Record<string, ResultCode>> = {
 
 const TLS_PREFIXES = ['ERR_TLS_', 'ERR_SSL_', 'CERT_'];
 
+/**
+ * What each of undici 7's error codes (lib/core/errors.js) means, in words, and the message undici gives it
+ * by default. A message that starts with the default keeps what follows (`Connect Timeout Error (attempted
+ * address: …)` → `no connection within the connect timeout (attempted address: …)`); any other is kept after
+ * the words (`SocketError: other side closed` → `connection failed: other side closed`).
+ */
+const UNDICI_WORDS: Readonly<Record<string, readonly [words: string, undiciDefault: string]>> = {
+  UND_ERR: ['HTTP client error', ''],
+  UND_ERR_CONNECT_TIMEOUT: ['no connection within the connect timeout', 'Connect Timeout Error'],
+  UND_ERR_HEADERS_TIMEOUT: ['no response headers within the timeout', 'Headers Timeout Error'],
+  UND_ERR_HEADERS_OVERFLOW: ['response headers too large', 'Headers Overflow Error'],
+  UND_ERR_BODY_TIMEOUT: ['response body stalled past the timeout', 'Body Timeout Error'],
+  UND_ERR_INVALID_ARG: ['invalid request', 'Invalid Argument Error'],
+  UND_ERR_INVALID_RETURN_VALUE: ['HTTP client error (invalid return value)', 'Invalid Return Value Error'],
+  UND_ERR_ABORT: ['request aborted', 'The operation was aborted'],
+  UND_ERR_ABORTED: ['request aborted', 'Request aborted'],
+  UND_ERR_INFO: ['connection closed', 'Request information'],
+  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: [
+    'request body length differs from its Content-Length header',
+    'Request body length does not match content-length header',
+  ],
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: [
+    'response shorter than its Content-Length',
+    'Response body length does not match content-length header',
+  ],
+  UND_ERR_DESTROYED: ['connection pool closed before the response', 'The client is destroyed'],
+  UND_ERR_CLOSED: ['connection pool closed before the response', 'The client is closed'],
+  UND_ERR_SOCKET: ['connection failed', 'Socket error'],
+  UND_ERR_NOT_SUPPORTED: ['not supported by the HTTP client', 'Not supported error'],
+  UND_ERR_BPL_MISSING_UPSTREAM: ['no upstream server to send to', 'No upstream has been added to the BalancedPool'],
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: ['response larger than allowed', 'Response content exceeded max size'],
+  UND_ERR_REQ_RETRY: ['request failed after retries', 'Request retry error'],
+  UND_ERR_RESPONSE: ['unexpected response', 'Response error'],
+  UND_ERR_PRX_TLS: ['TLS connection to the proxy failed', 'Secure Proxy Connection failed'],
+  UND_ERR_MAX_ORIGINS_REACHED: ['too many servers for one HTTP agent', 'Maximum allowed origins reached'],
+  UND_ERR_SOCKS5: ['SOCKS5 proxy error', 'SOCKS5 proxy error'],
+  UND_ERR_WS_MESSAGE_SIZE_EXCEEDED: ['message too large', 'Max decompressed message size exceeded'],
+};
+
+/** An undici code this table does not know yet (a newer undici): still no code in the message. */
+const UNDICI_UNKNOWN = 'HTTP client error';
+/** undici's HTTP parser (llhttp) codes: its message already says what the response got wrong. */
+const PARSER_PREFIX = 'HPE_';
+const PARSER_DEFAULT = 'Response does not match the HTTP/1.1 protocol';
+const PARSER_WORDS = 'response is not valid HTTP/1.1';
+/** Any undici code written in a text (a cause's message, a server's reason), so none passes through. */
+const UNDICI_CODE_IN_TEXT = /UND_ERR(?:_[A-Z0-9]+)*:?\s*/g;
+
 /** A failure of ours with a record code attached (whole-request deadline, body cap). */
 export class OutcomeError extends Error {
   constructor(
@@ -71,7 +121,7 @@ function codeFor(err: unknown, code: string): ResultCode | undefined {
   return BY_CODE[code] ?? (TLS_PREFIXES.some((p) => code.startsWith(p)) ? 'tls' : undefined);
 }
 
-/** Maps any thrown value to a record code and a one-line message that names the stable code. */
+/** Maps any thrown value to a record code and a one-line message: in words for undici's errors, naming the errno or TLS code for the system's. */
 export function classifyError(err: unknown): Classified {
   if (err instanceof OutcomeError) return { code: err.outcome, message: err.message };
   // A connect that fails on several addresses (happy eyeballs) reports an AggregateError: the first cause speaks for it.
@@ -80,6 +130,33 @@ export function classifyError(err: unknown): Classified {
   const code = stringField(err, 'code');
   const text = err instanceof Error ? err.message : String(err);
   const mapped = code === undefined ? undefined : codeFor(err, code);
-  // Node errno messages already name their code (`connect ECONNREFUSED 10.0.0.1:80`); undici's do not.
-  return { code: mapped ?? 'reset', message: code === undefined || text.includes(code) ? text : `${code}: ${text}` };
+  return { code: mapped ?? 'reset', message: withoutUndiciCodes(messageFor(code, text)) };
+}
+
+function messageFor(code: string | undefined, text: string): string {
+  if (code === undefined) return text;
+  if (code.startsWith('UND_ERR')) {
+    const [words, undiciDefault] = UNDICI_WORDS[code] ?? [UNDICI_UNKNOWN, ''];
+    return inWords(words, undiciDefault, text.replace(UNDICI_CODE_IN_TEXT, ''));
+  }
+  if (code.startsWith(PARSER_PREFIX)) return inWords(PARSER_WORDS, PARSER_DEFAULT, text);
+  // Node errno messages already name their code (`connect ECONNREFUSED 10.0.0.1:80`); others get it in front.
+  return text.includes(code) ? text : `${code}: ${text}`;
+}
+
+function inWords(words: string, undiciDefault: string, text: string): string {
+  const rest = text.replace(/^[\s:]+/, '').trimEnd();
+  if (rest === '' || rest === undiciDefault) return words;
+  if (undiciDefault !== '' && rest.startsWith(undiciDefault)) return `${words}${rest.slice(undiciDefault.length)}`;
+  return `${words}: ${rest}`;
+}
+
+/** Puts the words for any undici code left in a message in its place: a record's error never shows one. */
+function withoutUndiciCodes(message: string): string {
+  if (!message.includes('UND_ERR')) return message;
+  return message.replace(UNDICI_CODE_IN_TEXT, (found) => {
+    const code = found.replace(/[:\s]+$/, '');
+    const words = UNDICI_WORDS[code]?.[0] ?? UNDICI_UNKNOWN;
+    return found.length > code.length ? `${words}${found.slice(code.length)}` : words;
+  });
 }

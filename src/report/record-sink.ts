@@ -1,5 +1,7 @@
 // Writes result records to a stream, one line each: NDJSON for stdout or --output, or the short failure
 // line for a terminal. Owns batching, backpressure and the stream's errors; what a line says is the formatter's.
+// A BatchFormatter sees a whole batch before it is written, so the terminal view can show the failures of one
+// batch that read the same (2,000 job_lost hosts of a lost job server) as one entry.
 //
 // - Lines are batched into one write per ~64 KiB or per event-loop turn (setImmediate), so a hot loop of
 //   completions costs a string append each, not a syscall each.
@@ -11,10 +13,18 @@
 
 import type { Writable } from 'node:stream';
 import type { HostResult } from '../record/host-result.js';
-import { renderFailureLine } from './render-summary.js';
+import { DEFAULT_WIDTH, failureKey, renderFailureGroup } from './render-summary.js';
 
 /** The line for an item (a record, or a host of `fanout hosts`), without its newline; null writes nothing. */
 export type RecordFormatter<T = HostResult> = (item: T) => string | null;
+
+/** Formats a batch at a time: items are added as they come, and the batch's text is taken just before it is written. */
+export interface BatchFormatter<T = HostResult> {
+  /** Takes an item; returns about how many characters it adds to the batch's text (0 for none). */
+  add(item: T): number;
+  /** The text of the items added since the last call: lines, each ending with a newline; '' for none. */
+  take(): string;
+}
 
 export interface RecordSinkOptions {
   /** End the stream on close: true for a file, false for process.stdout, which must stay open. */
@@ -25,6 +35,11 @@ export interface RecordSinkOptions {
   onReaderClosed?: () => void;
   /** Buffered characters that trigger a write without waiting for the end of the event-loop turn. */
   flushAt?: number;
+}
+
+export interface TextSinkOptions extends RecordSinkOptions {
+  /** Columns to wrap a group's host list to; default the stream's (a terminal's) width, else 80. */
+  width?: number | undefined;
 }
 
 const DEFAULT_FLUSH_AT = 64 * 1024;
@@ -43,9 +58,11 @@ export class SinkWriteError extends Error {
 
 export class RecordSink<T = HostResult> {
   readonly #stream: Writable;
-  readonly #format: RecordFormatter<T>;
+  readonly #format: BatchFormatter<T>;
   readonly #options: RecordSinkOptions;
   readonly #flushAt: number;
+  /** Characters the formatter holds for the batch (its estimate), on top of #buffer. */
+  #held = 0;
   #buffer = '';
   #scheduled: NodeJS.Immediate | null = null;
   /** The stream's write() returned false and 'drain' has not come yet. */
@@ -56,9 +73,9 @@ export class RecordSink<T = HostResult> {
   #readerClosed = false;
   #closing: Promise<void> | null = null;
 
-  constructor(stream: Writable, format: RecordFormatter<T>, options: RecordSinkOptions) {
+  constructor(stream: Writable, format: RecordFormatter<T> | BatchFormatter<T>, options: RecordSinkOptions) {
     this.#stream = stream;
-    this.#format = format;
+    this.#format = typeof format === 'function' ? lineByLine(format) : format;
     this.#options = options;
     this.#flushAt = options.flushAt ?? DEFAULT_FLUSH_AT;
     // Never removed: an error after close (a late EPIPE) must still not become an uncaught 'error' event.
@@ -76,10 +93,10 @@ export class RecordSink<T = HostResult> {
     if (this.#error !== null) throw this.#error;
     if (this.#closing !== null) throw new Error('RecordSink.write() after close()');
     if (this.#readerClosed) return undefined;
-    const line = this.#format(item);
-    if (line !== null) {
-      this.#buffer += `${line}\n`;
-      if (this.#buffer.length >= this.#flushAt) this.#flush();
+    const added = this.#format.add(item);
+    if (added > 0) {
+      this.#held += added;
+      if (this.#buffer.length + this.#held >= this.#flushAt) this.#flush();
       else this.#scheduled ??= setImmediate(() => this.#flush());
     }
     return this.#blocked ? this.#waitForDrain() : undefined;
@@ -118,8 +135,9 @@ export class RecordSink<T = HostResult> {
 
   #flush(): void {
     this.#cancelScheduled();
-    if (this.#blocked || this.#buffer === '' || this.#error !== null || this.#readerClosed) return;
+    if (this.#blocked || this.#error !== null || this.#readerClosed) return;
     const chunk = this.#takeBuffer();
+    if (chunk === '') return;
     try {
       if (!this.#stream.write(chunk)) this.#blocked = true;
     } catch (error) {
@@ -129,6 +147,8 @@ export class RecordSink<T = HostResult> {
   }
 
   #takeBuffer(): string {
+    if (this.#held > 0) this.#buffer += this.#format.take();
+    this.#held = 0;
     if (this.#buffer !== '') this.#options.beforeFlush?.();
     const chunk = this.#buffer;
     this.#buffer = '';
@@ -149,6 +169,8 @@ export class RecordSink<T = HostResult> {
     // in .errored, and it is what the user must see.
     const error = this.#stream.errored ?? reported;
     this.#buffer = '';
+    this.#format.take();
+    this.#held = 0;
     this.#cancelScheduled();
     if (errorCode(error) === 'EPIPE') {
       this.#readerClosed = true;
@@ -191,9 +213,63 @@ export function createNdjsonSink(stream: Writable, options: RecordSinkOptions): 
   return new RecordSink(stream, (result) => JSON.stringify(result), options);
 }
 
-/** The terminal view of stdout: a short line per failed host, nothing for the ok ones. */
-export function createTextFailureSink(stream: Writable, options: RecordSinkOptions): RecordSink {
-  return new RecordSink(stream, (result) => (result.ok ? null : renderFailureLine(result)), options);
+/**
+ * The terminal view of stdout: a short line per failed or aborted host, nothing for the ok ones nor for hosts
+ * never tried (not_attempted: a stopped run's thousands would scroll the failures away; the NDJSON has them).
+ * The failures of one batch that read the same (failureKey) are one entry with their count and folded hosts.
+ */
+export function createTextFailureSink(stream: Writable, options: TextSinkOptions): RecordSink {
+  // Read at each batch: a terminal can be resized during a run.
+  const width = (): number => {
+    const columns = options.width ?? (stream as { columns?: unknown }).columns;
+    return typeof columns === 'number' && columns > 0 ? columns : DEFAULT_WIDTH;
+  };
+  return new RecordSink(stream, failureGroups(width), options);
+}
+
+/** Holds a batch's failures by failureKey, in order of first appearance, and renders each group once. */
+function failureGroups(width: () => number): BatchFormatter {
+  let groups = new Map<string, HostResult[]>();
+  return {
+    add(result) {
+      if (result.ok || result.code === 'not_attempted') return 0;
+      const key = failureKey(result);
+      const group = groups.get(key);
+      if (group !== undefined) {
+        // Its host mostly folds into the group's ranges: counted small, so a flush at flushAt does not cut a
+        // group of thousands (a lost job server) into pieces.
+        group.push(result);
+        return 1;
+      }
+      groups.set(key, [result]);
+      return key.length + result.host.length + 24;
+    },
+    take() {
+      if (groups.size === 0) return '';
+      const columns = width();
+      let text = '';
+      for (const group of groups.values()) text += `${renderFailureGroup(group, columns)}\n`;
+      groups = new Map();
+      return text;
+    },
+  };
+}
+
+function lineByLine<T>(format: RecordFormatter<T>): BatchFormatter<T> {
+  let text = '';
+  return {
+    add(item) {
+      const line = format(item);
+      if (line === null) return 0;
+      text += `${line}\n`;
+      return line.length + 1;
+    },
+    take() {
+      const taken = text;
+      text = '';
+      return taken;
+    },
+  };
 }
 
 function errorCode(error: unknown): string | undefined {

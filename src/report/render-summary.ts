@@ -1,17 +1,31 @@
-// Human text for stderr and terminals: the end-of-run summary and the one-line note per failed host.
-// Owns wording, units and truncation; the numbers come from summary.ts, unchanged. No colour, so the text
-// reads the same in a terminal, a log file or a CI console.
+// Human text for stderr and terminals: the end-of-run summary and the note per failed host (or per group of
+// hosts that failed the same way). Owns wording, units, truncation and wrapping; the numbers come from
+// summary.ts, unchanged. No colour, so the text reads the same in a terminal, a log file or a CI console.
+//
+// Host lists wrap to the width between folded entries, never inside a host name: a line is longer than the
+// width only when one entry alone is.
 
-import { foldedSize } from './fold-hosts.js';
-import type { HostResult } from '../record/host-result.js';
-import type { Summary } from './summary.js';
+import { foldedSize, foldHosts } from './fold-hosts.js';
+import type { HostResult, ResultCode } from '../record/host-result.js';
+import { isFailureCode, type Summary } from './summary.js';
 
 export interface RenderSummaryOptions {
-  /** Characters of folded host names on the `failed:` line before it is cut with "(+N more)". */
-  failedBudget?: number;
+  /** Characters of folded host names on the `failed:` lines before the list is cut with "(+N more …)". */
+  failedBudget?: number | undefined;
+  /** The run's --summary FILE, if it has one: where the cut list says the rest is. */
+  summaryFile?: string | null | undefined;
+  /** Columns to wrap host lists to (a terminal's width); default 80. */
+  width?: number | undefined;
 }
 
 const DEFAULT_FAILED_BUDGET = 240;
+export const DEFAULT_WIDTH = 80;
+/** A rate is shown only over at least this many hosts whose request ran, and this much wall time: less says nothing about a fleet. */
+export const RATE_MIN_HOSTS = 2;
+export const RATE_MIN_MS = 100;
+/** Continuation lines of a host list start under its first host (`failed: `), or this far in for a group. */
+const FAILED_INDENT = 'failed: '.length;
+const GROUP_INDENT = 4;
 // Wide enough for `255.255.255.255:65535` and the longest code (`connect_timeout`), so columns line up.
 const HOST_COLUMN = 21;
 const CODE_COLUMN = 15;
@@ -20,12 +34,14 @@ const CODE_COLUMN = 15;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
-/** The summary as text, one line per topic, ending with a newline. */
+/** The summary as text, one topic per line (a host list may wrap onto more), ending with a newline. */
 export function renderSummary(summary: Summary, options: RenderSummaryOptions = {}): string {
+  const width = options.width ?? DEFAULT_WIDTH;
   const lines = [headline(summary)];
   const statuses = Object.entries(summary.byStatus).sort(([, a], [, b]) => b - a);
   if (statuses.length > 0) lines.push(`status: ${statuses.map(([status, n]) => `${status} ${n}`).join(', ')}`);
-  if (summary.failed > 0) lines.push(`failed: ${failedList(summary, options.failedBudget ?? DEFAULT_FAILED_BUDGET)}`);
+  if (summary.failed > 0)
+    lines.push(...failedLines(summary, options.failedBudget ?? DEFAULT_FAILED_BUDGET, options.summaryFile ?? null, width));
   const dropped = droppedLine(summary);
   if (dropped !== null) lines.push(dropped);
   return `${lines.join('\n')}\n`;
@@ -33,9 +49,32 @@ export function renderSummary(summary: Summary, options: RenderSummaryOptions = 
 
 /** `web03.dc1              refused          connect ECONNREFUSED`: what a terminal shows per failed host. */
 export function renderFailureLine(result: HostResult): string {
-  const detail = result.error ?? (result.status === null ? '' : `HTTP ${result.status}`);
-  const after = result.attempts > 1 ? ` (after ${result.attempts} attempts)` : '';
-  return `${printable(result.host).padEnd(HOST_COLUMN)}  ${result.code.padEnd(CODE_COLUMN)}  ${printable(detail)}${after}`.trimEnd();
+  return `${printable(result.host).padEnd(HOST_COLUMN)}  ${result.code.padEnd(CODE_COLUMN)}  ${failureText(result)}`.trimEnd();
+}
+
+/** Failures with the same key read the same but for the host: renderFailureGroup may show them as one. */
+export function failureKey(result: HostResult): string {
+  return `${result.code} ${failureText(result)}`;
+}
+
+/**
+ * Failures of one key (failureKey) as text without a final newline: one host's is its renderFailureLine;
+ * several are one entry, `job_lost 2000: <message> — 127.0.0.[1-250]:8080 …`, the hosts folded and wrapped
+ * to `width` between entries.
+ */
+export function renderFailureGroup(results: readonly HostResult[], width: number = DEFAULT_WIDTH): string {
+  const first = results[0];
+  if (first === undefined) return '';
+  if (results.length === 1) return renderFailureLine(first);
+  const text = failureText(first);
+  const head = `${first.code} ${results.length}${text === '' ? '' : `: ${text}`} —`;
+  return wrapWords(head, foldHosts(results.map((r) => r.host)).map(printable), width, GROUP_INDENT).join('\n');
+}
+
+/** The hosts/s to show, or null when the run did too little for a rate to mean anything (RATE_MIN_HOSTS, RATE_MIN_MS). */
+export function shownRate(summary: Summary): number | null {
+  const ran = summary.latencyMs?.count ?? 0;
+  return ran < RATE_MIN_HOSTS || summary.wallMs < RATE_MIN_MS ? null : summary.hostsPerSecond;
 }
 
 /** `0.8ms`, `52ms`, `2.0s`, `1m05s`, `2h03m`: short, and precise where precision matters. */
@@ -55,23 +94,27 @@ export function formatRate(perSecond: number): string {
 }
 
 function headline(summary: Summary): string {
-  const parts = [`${summary.hosts} hosts`, `${summary.ok} ok`, `${summary.failed} failed${failedCodes(summary)}`];
+  const parts = [counted(summary.hosts, 'host'), `${summary.ok} ok`, `${summary.failed} failed${failedCodes(summary)}`];
+  if (summary.aborted > 0) parts.push(`${summary.aborted} aborted`);
+  if (summary.notAttempted > 0) parts.push(`${summary.notAttempted} not attempted`);
   if (summary.interrupted) parts.unshift('interrupted');
   const latency = summary.latencyMs;
   if (latency !== null) {
     const { p50, p90, p99, max } = latency;
     parts.push(`p50 ${formatDuration(p50)} p90 ${formatDuration(p90)} p99 ${formatDuration(p99)} max ${formatDuration(max)}`);
   }
-  parts.push(`wall ${formatDuration(summary.wallMs)}`, `${formatRate(summary.hostsPerSecond)} hosts/s`);
-  if (summary.retries > 0) parts.push(`${summary.retries} ${summary.retries === 1 ? 'retry' : 'retries'}`);
-  if (summary.duplicates > 0) parts.push(`${summary.duplicates} duplicate${summary.duplicates === 1 ? '' : 's'} removed`);
+  parts.push(`wall ${formatDuration(summary.wallMs)}`);
+  const rate = shownRate(summary);
+  if (rate !== null) parts.push(`${formatRate(rate)} hosts/s`);
+  if (summary.retries > 0) parts.push(counted(summary.retries, 'retry', 'retries'));
+  if (summary.duplicates > 0) parts.push(`${counted(summary.duplicates, 'duplicate')} removed`);
   return parts.join(' · ');
 }
 
 // Biggest cause first: the operator reads the first one.
 function failedCodes(summary: Summary): string {
   const codes = Object.entries(summary.byCode)
-    .filter(([code]) => code !== 'ok')
+    .filter(([code]) => isFailureCode(code as ResultCode))
     .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1));
   return codes.length === 0 ? '' : ` (${codes.map(([code, n]) => `${code} ${n}`).join(', ')})`;
 }
@@ -81,13 +124,12 @@ function droppedLine({ droppedRecords }: Summary): string | null {
   if (droppedRecords === undefined) return null;
   const { malformed, repeats } = droppedRecords;
   const parts: string[] = [];
-  if (malformed > 0)
-    parts.push(`${malformed} worker line${malformed === 1 ? '' : 's'} that ${malformed === 1 ? 'is' : 'are'} not a record`);
-  if (repeats > 0) parts.push(`${repeats} repeated record${repeats === 1 ? '' : 's'} (a job ran again)`);
+  if (malformed > 0) parts.push(`${counted(malformed, 'worker line')} that ${malformed === 1 ? 'is' : 'are'} not a record`);
+  if (repeats > 0) parts.push(`${counted(repeats, 'repeated record')} (a job ran again)`);
   return parts.length === 0 ? null : `dropped: ${parts.join(', ')}`;
 }
 
-function failedList(summary: Summary, budget: number): string {
+function failedLines(summary: Summary, budget: number, summaryFile: string | null, width: number): string[] {
   const shown: string[] = [];
   let length = 0;
   let named = 0;
@@ -99,7 +141,52 @@ function failedList(summary: Summary, budget: number): string {
     named += foldedSize(entry);
   }
   const more = summary.failed - named;
-  return more > 0 ? `${shown.join(' ')} (+${more} more)` : shown.join(' ');
+  // The note is one word to the wrapping: it reads best whole, on the next line if it must.
+  const words = more > 0 ? [...shown, moreNote(more, summary.failedHostsOmitted, summaryFile)] : shown;
+  return wrapWords('failed:', words, width, FAILED_INDENT);
+}
+
+/** `(+19 more; …)`: how many the list left out, and where they are all named. */
+function moreNote(more: number, omitted: number, summaryFile: string | null): string {
+  // Beyond the summary's cap the file does not name every host either; the records always do.
+  if (omitted > 0) return `(+${more} more; their records name them all)`;
+  if (summaryFile !== null) return `(+${more} more; the full list is in ${printable(summaryFile)})`;
+  return `(+${more} more; --summary FILE has them all)`;
+}
+
+/**
+ * `head` then the words, a space apart, on lines of at most `width` unless one word alone is longer;
+ * continuation lines start `indent` spaces in. A word that does not fit goes to the next line, except the
+ * first when it would start no further left there.
+ */
+function wrapWords(head: string, words: readonly string[], width: number, indent: number): string[] {
+  const lines: string[] = [];
+  let line = head;
+  let bare = true; // the line holds the head only
+  for (const word of words) {
+    const joined = `${line} ${word}`;
+    if (joined.length <= width || (bare && head.length + 1 <= indent)) {
+      line = joined;
+    } else {
+      lines.push(line);
+      line = `${' '.repeat(indent)}${word}`;
+    }
+    bare = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** What a failure says, besides its host and code: its message or status, and how many attempts it took. */
+function failureText(result: HostResult): string {
+  const detail = result.error ?? (result.status === null ? '' : `HTTP ${result.status}`);
+  const after = result.attempts > 1 ? ` (after ${result.attempts} attempts)` : '';
+  return `${printable(detail)}${after}`;
+}
+
+/** `1 host`, `2 hosts`. */
+function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
 }
 
 function printable(text: string): string {

@@ -9,11 +9,26 @@
 //   before any attempt) would only drag the percentiles toward zero.
 // - byStatus counts the statuses of http_status records (a response with an unexpected status); a reset after a
 //   200's headers is counted under its code, not as a 200.
+// - A stopped run is not a failed one: `aborted` (in flight when the run stopped) and `not_attempted` (never
+//   started) have their own counts and are neither in `failed` nor in failedHosts, so hosts = ok + failed +
+//   aborted + notAttempted. job_lost and worker_error are failures: the run failed those hosts.
+// - The rate is over the hosts whose request ran: attempts > 0, the records latency is over (in local mode
+//   ok + failed + aborted), never not_attempted nor a host that sent nothing (job_lost, worker_error,
+//   invalid_target, a gearman job's aborted hosts), per second from the run's start to `finish(now)`: hosts
+//   never tried would make a stopped run look fast.
 
 import { foldHosts } from './fold-hosts.js';
 import type { HostResult, ResultCode } from '../record/host-result.js';
 import { RESULT_CODES } from '../record/host-result.js';
 import { LatencyHistogram } from './latency-histogram.js';
+
+/** Codes of hosts a stop left without an outcome: counted apart, never as failed. */
+const STOPPED: ReadonlySet<ResultCode> = new Set<ResultCode>(['aborted', 'not_attempted']);
+
+/** True for a code counted in `failed`: not ok, and not a host the run stopped before its outcome. */
+export function isFailureCode(code: ResultCode): boolean {
+  return code !== 'ok' && !STOPPED.has(code);
+}
 
 /** Failed host names kept for folding; ~100 bytes each, so the cap is ~10 MB at worst. */
 export const DEFAULT_FAILED_HOSTS_CAP = 100_000;
@@ -27,10 +42,17 @@ export interface SummaryInit {
 }
 
 export interface SummaryCounts {
-  /** Records seen so far. */
+  /** Records seen so far, whatever their code. */
   done: number;
   ok: number;
+  /** Hosts tried that failed: not aborted, not not_attempted (see Summary.failed). */
   failed: number;
+}
+
+/** What counts() gives: SummaryCounts (all the progress line needs) and the hosts a stop left without an outcome. */
+export interface RunCounts extends SummaryCounts {
+  aborted: number;
+  notAttempted: number;
 }
 
 export interface LatencySummary {
@@ -43,9 +65,15 @@ export interface LatencySummary {
 }
 
 export interface Summary {
+  /** Every record: ok + failed + aborted + notAttempted. */
   hosts: number;
   ok: number;
+  /** Hosts that were tried and failed: every code but ok, aborted and not_attempted. */
   failed: number;
+  /** Requests in flight when the run stopped (code aborted). */
+  aborted: number;
+  /** Hosts never tried because the run stopped first (code not_attempted). */
+  notAttempted: number;
   /** Records per code, for codes that occurred, in RESULT_CODES order. */
   byCode: Partial<Record<ResultCode, number>>;
   /** http_status records (a response with an unexpected status), per status. */
@@ -57,9 +85,11 @@ export interface Summary {
   duplicates: number;
   startedAt: string;
   finishedAt: string;
+  /** From the run's start to finish(now). */
   wallMs: number;
+  /** Hosts whose request ran (attempts > 0: latencyMs.count) per second of wallMs; 0 when wallMs is 0. */
   hostsPerSecond: number;
-  /** Failed hosts folded into ranges (fold-hosts.ts), natural order. */
+  /** Failed hosts (as counted in failed) folded into ranges (fold-hosts.ts), natural order. */
   failedHosts: string[];
   /** Failed hosts beyond the cap, counted but not named in failedHosts. */
   failedHostsOmitted: number;
@@ -84,7 +114,7 @@ export interface SummaryBuilder {
   add(result: HostResult): void;
   /** Counts worker output that was dropped; from the first call on, the summary has droppedRecords. */
   addDropped(malformed: number, repeats: number): void;
-  counts(): SummaryCounts;
+  counts(): RunCounts;
   /** `now` in epoch milliseconds. Can be called more than once; each call reflects the records so far. */
   finish(now: number, final?: SummaryFinal): Summary;
 }
@@ -97,6 +127,8 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
   const failedHosts: string[] = [];
   let hosts = 0;
   let ok = 0;
+  let aborted = 0;
+  let notAttempted = 0;
   let retries = 0;
   let failedHostsOmitted = 0;
   let dropped: DroppedRecords | null = null;
@@ -113,6 +145,14 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
         ok += 1;
         return;
       }
+      if (result.code === 'aborted') {
+        aborted += 1;
+        return;
+      }
+      if (result.code === 'not_attempted') {
+        notAttempted += 1;
+        return;
+      }
       if (result.code === 'http_status' && result.status !== null) byStatus.set(result.status, (byStatus.get(result.status) ?? 0) + 1);
       if (failedHosts.length < cap) failedHosts.push(result.host);
       else failedHostsOmitted += 1;
@@ -125,7 +165,7 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
     },
 
     counts() {
-      return { done: hosts, ok, failed: hosts - ok };
+      return { done: hosts, ok, failed: hosts - ok - aborted - notAttempted, aborted, notAttempted };
     },
 
     finish(now, final = {}) {
@@ -133,7 +173,9 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
       return {
         hosts,
         ok,
-        failed: hosts - ok,
+        failed: hosts - ok - aborted - notAttempted,
+        aborted,
+        notAttempted,
         byCode: Object.fromEntries(RESULT_CODES.filter((c) => byCode.has(c)).map((c) => [c, byCode.get(c)])),
         byStatus: Object.fromEntries([...byStatus].sort(([a], [b]) => a - b)),
         latencyMs:
@@ -151,7 +193,7 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
         startedAt: new Date(init.startedAt).toISOString(),
         finishedAt: new Date(now).toISOString(),
         wallMs,
-        hostsPerSecond: wallMs > 0 ? (hosts * 1000) / wallMs : 0,
+        hostsPerSecond: wallMs > 0 ? (latency.count * 1000) / wallMs : 0,
         failedHosts: foldHosts(failedHosts),
         failedHostsOmitted,
         interrupted: final.interrupted ?? false,

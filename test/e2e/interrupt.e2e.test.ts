@@ -42,6 +42,6 @@ describe('SIGINT', () => {
     expect(records.filter((r) => r.code === 'not_attempted')).toHaveLength(35);
     expect(fleet.totalRequests()).toBe(5); // nothing was sent after the interrupt
     expect(stderr).toContain('interrupted');
-    expect(stderr).toMatch(/40 hosts · 0 ok · 40 failed/);
+    expect(stderr).toMatch(/interrupted · 40 hosts · 0 ok · 0 failed · 5 aborted · 35 not attempted/);
   });
 });

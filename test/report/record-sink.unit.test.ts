@@ -169,4 +169,69 @@ describe('createTextFailureSink', () => {
     );
     expect(order).toEqual(['beforeFlush', 'data']);
   });
+
+  it('writes no line for hosts never tried, which stay in the NDJSON', async () => {
+    const stopped = [
+      makeFailure('web01', 'not_attempted', { attempts: 0, error: 'interrupted before the request started' }),
+      makeFailure('web02', 'refused', { error: 'connect ECONNREFUSED 10.0.0.2:80' }),
+      makeFailure('web03', 'not_attempted', { attempts: 0, error: 'interrupted before the request started' }),
+    ];
+    const text = recorder();
+    const sink = createTextFailureSink(text.stream, { end: false });
+    for (const r of stopped) void sink.write(r);
+    await sink.close();
+    expect(text.text()).toBe('web02                  refused          connect ECONNREFUSED 10.0.0.2:80\n');
+
+    const json = recorder();
+    const ndjsonSink = createNdjsonSink(json.stream, { end: false });
+    for (const r of stopped) void ndjsonSink.write(r);
+    await ndjsonSink.close();
+    expect(json.text()).toBe(ndjson(stopped));
+  });
+
+  it('shows the failures of one batch that read the same as one entry: 2,000 lost hosts are one, not 2,000', async () => {
+    const lost = 'no job server reachable for 30 s';
+    const target = recorder();
+    const sink = createTextFailureSink(target.stream, { end: false, width: 70 });
+    void sink.write(makeFailure('db1', 'refused', { error: 'connect ECONNREFUSED 10.0.9.1:80' }));
+    for (let i = 0; i < 2000; i++) {
+      const host = `127.0.${Math.floor(i / 250)}.${(i % 250) + 1}:8080`;
+      void sink.write(makeFailure(host, 'job_lost', { attempts: 0, error: lost }));
+      if (i === 999) void sink.write(makeFailure('db2', 'timeout', { error: 'no complete response within 10000 ms' }));
+    }
+    await nextTurn();
+    expect(target.text()).toBe(
+      [
+        'db1                    refused          connect ECONNREFUSED 10.0.9.1:80',
+        `job_lost 2000: ${lost} — 127.0.0.[1-250]:8080`,
+        '    127.0.1.[1-250]:8080 127.0.2.[1-250]:8080 127.0.3.[1-250]:8080',
+        '    127.0.4.[1-250]:8080 127.0.5.[1-250]:8080 127.0.6.[1-250]:8080',
+        '    127.0.7.[1-250]:8080',
+        'db2                    timeout          no complete response within 10000 ms',
+        '',
+      ].join('\n'),
+    );
+    // The next batch starts afresh: its one aborted host is its usual line.
+    void sink.write(makeFailure('web9', 'aborted', { error: 'interrupted while in flight' }));
+    await sink.close();
+    expect(target.text().split('\n').at(-2)).toBe('web9                   aborted          interrupted while in flight');
+  });
+
+  it("wraps a group's hosts to the terminal's width when the stream has one", async () => {
+    const target = recorder();
+    Object.assign(target.stream, { columns: 30 });
+    const sink = createTextFailureSink(target.stream, { end: false });
+    for (const host of ['web1.east', 'db1.west', 'web2.east', 'db2.west']) {
+      void sink.write(makeFailure(host, 'aborted', { error: 'interrupted while in flight' }));
+    }
+    await sink.close();
+    expect(target.text()).toBe('aborted 4: interrupted while in flight —\n    db[1-2].west web[1-2].east\n');
+    const narrow = recorder();
+    Object.assign(narrow.stream, { columns: 20 });
+    const narrowSink = createTextFailureSink(narrow.stream, { end: false });
+    for (const host of ['web1.east', 'db1.west', 'web2.east', 'db2.west'])
+      void narrowSink.write(makeFailure(host, 'aborted', { error: 'gone' }));
+    await narrowSink.close();
+    expect(narrow.text()).toBe('aborted 4: gone —\n    db[1-2].west\n    web[1-2].east\n');
+  });
 });

@@ -54,6 +54,17 @@ describe('schema/summary.schema.json', () => {
     expect(validateSummary(empty)).toBe(true);
   });
 
+  it('describes a stopped run: aborted and notAttempted are their own counts, required', () => {
+    const stopped = createSummaryBuilder({ startedAt: 0 });
+    stopped.add(makeResult());
+    stopped.add(makeFailure('web02', 'aborted'));
+    stopped.add(makeFailure('web03', 'not_attempted', { attempts: 0 }));
+    const summary = stopped.finish(1000, { interrupted: true });
+    expect(validateSummary(summary), JSON.stringify(validateSummary.errors)).toBe(true);
+    expect(summary).toMatchObject({ hosts: 3, ok: 1, failed: 0, aborted: 1, notAttempted: 1 });
+    expect(summarySchema.required).toEqual(expect.arrayContaining(['failed', 'aborted', 'notAttempted']));
+  });
+
   it('rejects an unknown code in byCode and an unknown field', () => {
     const summary = builder.finish(Date.UTC(2025, 0, 2, 3, 4, 7));
     expect(validateSummary({ ...summary, byCode: { boom: 1 } })).toBe(false);
