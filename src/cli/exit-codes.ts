@@ -17,7 +17,7 @@ export const EXIT = {
   usage: 2,
   /** Run-level failure: job server unreachable, no workers, output unwritable. */
   runFailure: 3,
-  /** Interrupted (Ctrl-C, or the reader of stdout went away). */
+  /** Interrupted (Ctrl-C, or the reader of a run's stdout went away). */
   interrupted: 130,
 } as const;
 
@@ -40,10 +40,16 @@ export function exitCodeOfError(error: unknown): ExitCode | null {
   return ERROR_EXITS.find(([type]) => error instanceof type)?.[1] ?? null;
 }
 
-/** The exit code of a run that ended: a run-level failure outranks an interrupt, which outranks failed hosts. */
+/**
+ * The exit code of a run that ended: a run-level failure outranks an interrupt, which outranks failed hosts.
+ * A listing (--dry-run, `fanout hosts`) is 0 even when its reader left early: nothing was being sent, so nothing
+ * was cut short, and `fanout hosts … | head -4` under `set -o pipefail` is what the user asked for. A run whose
+ * reader left stays 130: hosts were left without their request.
+ */
 export function exitCodeOfOutcome(outcome: RunOutcome | ListingOutcome): ExitCode {
-  if (outcome.kind === 'listing') return outcome.complete ? EXIT.ok : EXIT.interrupted;
+  if (outcome.kind === 'listing') return EXIT.ok;
   if (outcome.failures.length > 0) return EXIT.runFailure;
   if (outcome.interrupted || outcome.readerGone) return EXIT.interrupted;
-  return outcome.summary.failed > 0 ? EXIT.someFailed : EXIT.ok;
+  // Every host not ok: failed ones, and (should a run ever end so without a stop) aborted or never tried ones.
+  return outcome.summary.ok < outcome.summary.hosts ? EXIT.someFailed : EXIT.ok;
 }

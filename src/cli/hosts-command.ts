@@ -1,18 +1,24 @@
-// `fanout hosts`: the host list on stdout, its count on stderr; exit 130 when the reader left early.
+// `fanout hosts`: the host list on stdout, its count on stderr (not when the reader left early: `| head` took what
+// it wanted, and a count of what it did not read would only puzzle). Exit 0 either way (exit-codes.ts).
 import { listHosts } from '../run/list-hosts.js';
-import { EXIT, exitCodeOfOutcome, type ExitCode } from './exit-codes.js';
+import { exitCodeOfOutcome, type ExitCode } from './exit-codes.js';
 import { ownStdoutErrors } from './process-io.js';
 import { reportErrors } from './report-errors.js';
+import { stdinHint } from './stdin-hint.js';
 import { hostSources } from './to-run-config.js';
 
 export function hostsCommand(args: readonly string[], files: readonly string[] | undefined): Promise<ExitCode> {
   ownStdoutErrors();
   return reportErrors(async () => {
-    const { total, duplicates, complete } = await listHosts(hostSources(args, files), process.stdout);
-    if (!complete) return exitCodeOfOutcome({ kind: 'listing', complete });
-    process.stderr.write(
-      `fanout: ${total} hosts${duplicates > 0 ? ` (${duplicates} duplicate${duplicates === 1 ? '' : 's'} dropped)` : ''}\n`,
-    );
-    return EXIT.ok;
+    const sources = hostSources(args, files);
+    const hint = stdinHint(sources, process.stdin.isTTY === true);
+    if (hint !== null) process.stderr.write(`fanout: ${hint}\n`);
+    const { total, duplicates, complete } = await listHosts(sources, process.stdout);
+    if (complete) {
+      process.stderr.write(
+        `fanout: ${total} hosts${duplicates > 0 ? ` (${duplicates} duplicate${duplicates === 1 ? '' : 's'} dropped)` : ''}\n`,
+      );
+    }
+    return exitCodeOfOutcome({ kind: 'listing', complete });
   });
 }

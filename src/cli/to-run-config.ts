@@ -1,16 +1,19 @@
-// Flags → RunConfig: every flag checked here, once, with errors that name the flag. Reads the --data file.
+// Flags → RunConfig: every flag checked here, once, with errors that name the flag. Reads the --data file
+// (push-body.ts) and adds the headers fanout sends unless told otherwise.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import type { Interfaces } from '@oclif/core';
 import { REQUEST_DEFAULTS } from '../defaults.js';
 import type { HostSource } from '../hosts/host-source.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import type { OutputFormat, RunConfig } from '../run/run-config.js';
+import { checkForgottenFileFlag } from './forgotten-file-flag.js';
 import { hasHeader, parseHeaders } from './parse-headers.js';
+import { readPushBody, type PushBody } from './push-body.js';
 import { parseServersFlag } from './servers-flag.js';
 import { parseDuration, parseSize } from './parse-units.js';
 import type { runFlags } from './run-flags.js';
 import { UsageError } from './usage-error.js';
+import { userAgent } from './version.js';
 
 export type RunFlags = Interfaces.InferredFlags<typeof runFlags>;
 
@@ -25,6 +28,7 @@ const METHOD = /^[A-Z][A-Z-]*$/;
 const RUN_ID = /^[A-Za-z0-9._-]{1,40}$/;
 
 export function hostSources(args: readonly string[], files: readonly string[] | undefined): HostSource[] {
+  checkForgottenFileFlag(args);
   const sources: HostSource[] = [];
   if (args.length > 0) sources.push({ kind: 'args', entries: args });
   for (const file of files ?? []) sources.push(file === '-' ? { kind: 'stdin' } : { kind: 'file', path: file });
@@ -32,28 +36,15 @@ export function hostSources(args: readonly string[], files: readonly string[] | 
   return sources;
 }
 
-/** `-d STRING`, `-d @FILE`, `-d @-` (stdin). */
-async function readData(data: string, stdinTaken: boolean, readStdin: () => Promise<Buffer>): Promise<Buffer> {
-  if (!data.startsWith('@')) return Buffer.from(data, 'utf8');
-  const path = data.slice(1);
-  if (path === '-') {
-    if (stdinTaken) throw new UsageError('-d @- and -f - both want stdin: give one of them a file');
-    return readStdin();
-  }
-  try {
-    return await fs.readFile(path);
-  } catch (err) {
-    throw new UsageError(`-d/--data: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
-
-function looksLikeJson(body: Buffer): boolean {
-  try {
-    JSON.parse(body.toString('utf8'));
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * What fanout adds unless -H gave the header (in any case), ahead of the user's: the body's Content-Type, and a
+ * User-Agent naming fanout and its version.
+ */
+function defaultHeaders(given: ReadonlyArray<readonly [string, string]>, body: PushBody | null): Array<[string, string]> {
+  const added: Array<[string, string]> = [];
+  if (body !== null && body.contentType !== null) added.push(['content-type', body.contentType]);
+  if (!hasHeader(given, 'user-agent')) added.push(['user-agent', userAgent()]);
+  return added;
 }
 
 export interface ConfigInput {
@@ -70,16 +61,15 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const sources = hostSources(args, flags['hosts-file']);
   const method = (flags.method ?? REQUEST_DEFAULTS.method[verb]).toUpperCase();
   if (!METHOD.test(method)) throw new UsageError(`-X/--method: invalid method "${flags.method}"`);
-  const headers = parseHeaders(flags.header ?? []);
-  let body: Buffer | null = null;
-  if (push?.data !== undefined) {
-    body = await readData(
-      push.data,
-      sources.some((s) => s.kind === 'stdin'),
-      readStdin,
-    );
-    if (!hasHeader(headers, 'content-type') && looksLikeJson(body)) headers.push(['content-type', 'application/json']);
-  }
+  const given = parseHeaders(flags.header ?? []);
+  const body =
+    verb === 'push'
+      ? await readPushBody(push?.data, {
+          hasContentType: hasHeader(given, 'content-type'),
+          stdinTaken: sources.some((s) => s.kind === 'stdin'),
+          readStdin,
+        })
+      : null;
   const runId = flags['run-id'] ?? randomBytes(6).toString('base64url');
   if (!RUN_ID.test(runId)) throw new UsageError(`--run-id: "${runId}" must be 1-40 letters, digits, dot, dash or underscore`);
   const timeoutMs = parseDuration('timeout', flags.timeout);
@@ -90,8 +80,8 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const spec: RequestSpec = {
     method,
     url: flags.url,
-    headers,
-    bodyBase64: body === null ? null : body.toString('base64'),
+    headers: [...defaultHeaders(given, body), ...given],
+    bodyBase64: body === null ? null : body.bytes.toString('base64'),
     timeoutMs,
     connectTimeoutMs: Math.min(parseDuration('connect-timeout', flags['connect-timeout']), timeoutMs),
     expect: flags.expect,

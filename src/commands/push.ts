@@ -10,7 +10,7 @@ export default class Push extends FanoutCommand {
   static override usage = 'push [HOST...] [-f FILE] -d DATA [flags]';
   static override examples = [
     '<%= config.bin %> push -f hosts.txt -u "http://{host}:8080/config" -d @config.json',
-    '<%= config.bin %> push "cache[1-8].dc1" -X PURGE -u "http://{host}/img/" --expect 200,404',
+    '<%= config.bin %> push "cache[1-8].dc1" -X PURGE -u "http://{host}/img/" -d "" --expect 200,404',
   ];
   static override flags = { ...runFlags, ...pushFlags };
 

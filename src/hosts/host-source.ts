@@ -17,7 +17,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { expandRanges } from './expand-ranges.js';
 import { HostEntryError, HostInputError } from './host-input-error.js';
-import { parseEntry } from './parse-entry.js';
+import { parseEntry, type ParsedEntry } from './parse-entry.js';
 import type { Target } from './target.js';
 
 export type HostSource =
@@ -35,7 +35,16 @@ export interface TargetStats {
   duplicates: number;
 }
 
-export interface ReadOptions {
+/** What the validating pass checks beyond the entry syntax. */
+export interface PlanOptions {
+  /**
+   * Called with each parsed entry; throws HostEntryError for one the run cannot use (a URL template's rule:
+   * url-template.ts#check), which is then reported with its file and line like a malformed entry.
+   */
+  checkEntry?: (entry: ParsedEntry) => void;
+}
+
+export interface ReadOptions extends PlanOptions {
   stats?: TargetStats;
   /** The sources passed a full read before (planTargets): skip checking each entry again. */
   validated?: boolean;
@@ -58,14 +67,15 @@ const COMMENT = /(?:^|\s)#.*$/s;
 
 /**
  * Validates every source completely, then returns the count and a way to stream the targets.
- * Throws HostInputError (with the file and line) for the first malformed entry, or when there are no hosts.
+ * Throws HostInputError (with the file and line) for the first malformed entry or one `checkEntry` refuses, or
+ * when there are no hosts.
  */
-export async function planTargets(sources: readonly HostSource[]): Promise<TargetPlan> {
+export async function planTargets(sources: readonly HostSource[], options: PlanOptions = {}): Promise<TargetPlan> {
   checkSources(sources);
   const spool = await spoolStdin(sources);
   try {
     const stats: TargetStats = { total: 0, duplicates: 0 };
-    for await (const _batch of readTargetBatches(spool.sources, { stats })) {
+    for await (const _batch of readTargetBatches(spool.sources, { ...options, stats })) {
       // First pass: validation and counting only.
     }
     return {
@@ -96,6 +106,7 @@ async function* readTargetBatches(sources: readonly HostSource[], options: ReadO
   stats.total = 0;
   stats.duplicates = 0;
   const seen = new Set<string>();
+  const checkEntry = options.checkEntry ?? (() => undefined);
   for (const source of sources) {
     let line = 0;
     for await (const texts of textBatches(source)) {
@@ -108,7 +119,7 @@ async function* readTargetBatches(sources: readonly HostSource[], options: ReadO
         if (entry === '') continue;
         try {
           for (const host of hasRangeSyntax(entry) ? expandRanges(entry) : [entry]) {
-            if (options.validated !== true) parseEntry(host);
+            if (options.validated !== true) checkEntry(parseEntry(host));
             if (seen.has(host)) {
               stats.duplicates++;
               continue;

@@ -7,9 +7,11 @@
 //   {port}      the entry's port, or the template scheme's default (80 for http, 443 for https) when it has none
 //   {index}     the target's 0-based position in the deduplicated input
 // An entry that is itself a full URL is requested as is: the template does not apply to it.
-// A rendered URL is not re-validated here (it would cost a URL parse per host): a template such as
-// `http://{host}:9000/` with an entry `web01:8080` yields a broken URL that the request layer reports.
+// A rendered URL is not re-validated here (it would cost a URL parse per host). The one way a valid template and
+// a valid entry make a broken URL is a port after `{host}` (`http://{host}:9000/` with `web01:8080`:
+// `http://web01:8080:9000/`): `check` finds it while the hosts are planned, before anything is sent.
 
+import { HostEntryError } from './host-input-error.js';
 import { parseEntry, type ParsedEntry } from './parse-entry.js';
 import type { Target } from './target.js';
 
@@ -31,6 +33,11 @@ export class UrlTemplateError extends Error {
 export interface UrlTemplate {
   /** The URL for one target. Throws HostEntryError when the target's host is not a valid entry. */
   render(target: Target): string;
+  /**
+   * Throws HostEntryError for a valid entry this template cannot make a URL of: one with a port of its own where
+   * the template puts a port after `{host}`. A property, not a method: it is handed around as a callback.
+   */
+  readonly check: (entry: ParsedEntry) => void;
 }
 
 export function compileUrlTemplate(source: string = DEFAULT_URL_TEMPLATE): UrlTemplate {
@@ -50,12 +57,30 @@ export function compileUrlTemplate(source: string = DEFAULT_URL_TEMPLATE): UrlTe
   if (!URL.canParse(fill(SAMPLE_ENTRY, 0))) {
     throw new UrlTemplateError(`URL template "${source}" does not make a valid URL (tried with host ${SAMPLE_ENTRY.host})`);
   }
+  const portAfterHost = portAfterHostFix(source);
   return {
     render(target) {
       const entry = parseEntry(target.host);
       return entry.url ?? fill(entry, target.index);
     },
+    check(entry) {
+      if (portAfterHost === null || entry.url !== null || entry.port === null) return;
+      throw new HostEntryError(`"${entry.host}" already has a port and -u puts another after {host}: use {hostname} (${portAfterHost})`);
+    },
   };
+}
+
+/**
+ * For a template with `{host}:` in its authority (`http://{host}:8080/`), the same template with `{hostname}:`
+ * there instead, which entries with a port of their own need; null for a template that has none.
+ */
+function portAfterHostFix(source: string): string | null {
+  const start = source.indexOf('://') + '://'.length;
+  const length = source.slice(start).search(/[/?#]/);
+  const end = length === -1 ? source.length : start + length;
+  const authority = source.slice(start, end);
+  if (!authority.includes('{host}:')) return null;
+  return `${source.slice(0, start)}${authority.replaceAll('{host}:', '{hostname}:')}${source.slice(end)}`;
 }
 
 function value(placeholder: Placeholder, entry: ParsedEntry, index: number, defaultPort: number): string {

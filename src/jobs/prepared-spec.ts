@@ -1,6 +1,7 @@
 // A RequestSpec compiled once per batch into what each host's request needs: the URL template split into
 // parts, the status predicate, the header list and the decoded body. Per host only the URL and the
 // Idempotency-Key are computed.
+import type { ParsedEntry } from '../hosts/parse-entry.js';
 import { compileUrlTemplate } from '../hosts/url-template.js';
 import type { Target } from '../hosts/target.js';
 import { parseExpect, type StatusPredicate } from '../http/expect-status.js';
@@ -17,6 +18,11 @@ export interface PreparedSpec {
   urlOrHost(target: Target): TargetUrl;
   /** The exchange for a target whose URL is known; throws on a URL undici cannot use. */
   exchangeFor(target: Target, url: string): ExchangeRequest;
+  /**
+   * For the plan (host-source.ts#planTargets' checkEntry): throws HostEntryError for a valid entry the URL template
+   * cannot make a URL of, so the run stops before anything is sent instead of giving it invalid_target.
+   */
+  readonly checkEntry: (entry: ParsedEntry) => void;
 }
 
 export interface TargetUrl {
@@ -49,6 +55,7 @@ export function prepareSpec(spec: RequestSpec): PreparedSpec {
   return {
     spec,
     isExpected,
+    checkEntry: template.check,
     urlOrHost(target) {
       try {
         return { url: template.render(target), error: null };

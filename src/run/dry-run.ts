@@ -1,19 +1,50 @@
-// --dry-run: what each host would get (method and URL), sent nowhere. NDJSON unless stdout is for people.
+// --dry-run: what each host would get, sent nowhere. stdout carries the data, one line per host (method and URL;
+// NDJSON unless stdout is for people); what every host gets alike (the count, method, body and headers) is said
+// once, on stderr, where people look and pipelines do not.
 import type { Writable } from 'node:stream';
 import type { TargetPlan } from '../hosts/host-source.js';
 import type { Target } from '../hosts/target.js';
-import { prepareSpec } from '../jobs/prepared-spec.js';
+import type { PreparedSpec } from '../jobs/prepared-spec.js';
+import type { RequestSpec } from '../jobs/request-spec.js';
 import { writeLines } from '../report/record-sink.js';
-import type { RunConfig } from './run-config.js';
+
+// Request headers whose values are credentials: a dry run is often pasted into a ticket or a chat.
+// (src/http/exchange.ts redacts the same names in the response headers of records.)
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+const REDACTED = '[redacted]';
 
 /** Resolves true when every line was written, false when the reader of `out` went away first. */
-export async function dryRun(config: RunConfig, plan: TargetPlan, out: Writable, asText: boolean): Promise<boolean> {
-  const prepared = prepareSpec(config.spec);
-  const method = config.spec.method;
+export async function dryRun(prepared: PreparedSpec, plan: TargetPlan, out: Writable, asText: boolean): Promise<boolean> {
+  const method = prepared.spec.method;
   const format = (target: Target): string => {
     const resolved = prepared.urlOrHost(target);
     const url = resolved.error === null ? resolved.url : `(invalid: ${resolved.error})`;
     return asText ? `${method} ${url}` : JSON.stringify({ host: target.host, method, url });
   };
   return writeLines(plan.targets(), out, format);
+}
+
+/**
+ * The one stderr line of a dry run: `dry run: 2,000 hosts · POST · body 4,096 bytes (application/json) · headers:
+ * content-type: application/json, user-agent: fanout/0.1.0, authorization: [redacted]`. Header names in lower case,
+ * as HTTP compares them; the per-host Idempotency-Key is shown with `{host}` standing for each host.
+ */
+export function describeDryRun(spec: RequestSpec, hosts: number): string {
+  const headers: Array<readonly [string, string]> = spec.headers.map(([name, value]) => {
+    const lower = name.toLowerCase();
+    return [lower, SECRET_HEADERS.has(lower) ? REDACTED : value];
+  });
+  if (spec.idempotencyKeyPrefix !== null) headers.push(['idempotency-key', `${spec.idempotencyKeyPrefix}-{host}`]);
+  const shown = headers.length === 0 ? 'none' : headers.map(([name, value]) => `${name}: ${value}`).join(', ');
+  return [`dry run: ${count(hosts, 'host')}`, spec.method, bodyOf(spec), `headers: ${shown}`].join(' · ');
+}
+
+function bodyOf(spec: RequestSpec): string {
+  if (spec.bodyBase64 === null) return 'no body';
+  const type = spec.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? 'no content-type';
+  return `body ${count(Buffer.byteLength(spec.bodyBase64, 'base64'), 'byte')} (${type})`;
+}
+
+function count(n: number, unit: string): string {
+  return `${n.toLocaleString('en-US')} ${unit}${n === 1 ? '' : 's'}`;
 }

@@ -13,7 +13,7 @@ import { createProgress, shouldShowProgress } from '../report/progress.js';
 import { renderSummary } from '../report/render-summary.js';
 import { createSummaryBuilder, type Summary } from '../report/summary.js';
 import type { Backend } from './backend.js';
-import { dryRun } from './dry-run.js';
+import { describeDryRun, dryRun } from './dry-run.js';
 import { openBackend } from './open-backend.js';
 import { openOutputFile } from './open-output.js';
 import type { RunConfig } from './run-config.js';
@@ -21,6 +21,8 @@ import type { ListingOutcome, RunOutcome } from './run-outcome.js';
 
 export interface TerminalStream extends Writable {
   isTTY?: boolean;
+  /** A terminal's width. */
+  columns?: number;
 }
 
 export interface RunIo {
@@ -43,10 +45,14 @@ function say(io: RunIo, message: string): void {
  * (HostInputError, UrlTemplateError, ExpectParseError) or when --output cannot be opened (OutputOpenError).
  */
 export async function runFanout(config: RunConfig, io: RunIo): Promise<RunOutcome | ListingOutcome> {
-  prepareSpec(config.spec); // checks the URL template and --expect before any host is read
-  const plan = await planTargets(config.sources);
+  const prepared = prepareSpec(config.spec); // checks the URL template and --expect before any host is read
+  // Each entry is checked against the template too: a port after an entry's own port would fail every such host.
+  const plan = await planTargets(config.sources, { checkEntry: prepared.checkEntry });
   try {
-    if (config.dryRun) return { kind: 'listing', complete: await dryRun(config, plan, io.stdout, wantsText(config, io)) };
+    if (config.dryRun) {
+      if (!config.quiet) say(io, describeDryRun(config.spec, plan.total));
+      return { kind: 'listing', complete: await dryRun(prepared, plan, io.stdout, wantsText(config, io)) };
+    }
     return await execute(config, plan, io);
   } finally {
     await plan.close();
@@ -65,7 +71,9 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
   const progress = createProgress({ total: plan.total, stream: io.stderr, enabled: showProgress });
   const sinkOptions = {
     end: config.outputFile !== null,
-    beforeFlush: () => progress.clear(),
+    // The bar shares stderr's terminal: only lines written to that same terminal must erase it first. Into a file
+    // or a pipe, clearing it before each flush made it vanish within a millisecond of every draw.
+    beforeFlush: output === io.stdout && io.stdout.isTTY === true ? () => progress.clear() : () => undefined,
     onReaderClosed: () => {
       readerGone = true;
       stop.abort();
@@ -116,7 +124,7 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
   const interrupted = stop.signal.aborted && sinkError === null && !readerGone;
   const final = summary.finish(Date.now(), { interrupted: interrupted || readerGone });
   if (readerGone && !config.quiet) say(io, 'stdout was closed by its reader: the run stopped early');
-  if (!config.quiet) io.stderr.write(renderSummary(final));
+  if (!config.quiet) io.stderr.write(renderSummary(final, { summaryFile: config.summaryFile, width: io.stderr.columns }));
   if (sinkError !== null) failures.unshift(sinkError.message);
   if (config.summaryFile !== null) {
     const written = await writeSummary(config.summaryFile, final);

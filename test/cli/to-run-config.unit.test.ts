@@ -1,11 +1,20 @@
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NO_BODY_MESSAGE } from '../../src/cli/push-body.js';
 import { runFlags } from '../../src/cli/run-flags.js';
-import { toRunConfig, type ConfigInput, type PushFlags, type RunFlags } from '../../src/cli/to-run-config.js';
+import { hostSources, toRunConfig, type ConfigInput, type PushFlags, type RunFlags } from '../../src/cli/to-run-config.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
+
+/** Read here independently of src/cli/version.ts: the header must carry package.json's version. */
+const USER_AGENT: [string, string] = [
+  'user-agent',
+  `fanout/${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version}`,
+];
+const JSON_TYPE: [string, string] = ['content-type', 'application/json'];
 
 /** oclif leaves a boolean flag without a default undefined when it is not given, whatever RunFlags says. */
 const UNSET = undefined as unknown as boolean;
@@ -51,6 +60,11 @@ function input(overrides: Partial<ConfigInput> = {}): ConfigInput {
   return { verb: 'pull', flags: makeFlags(), args: ['web01'], readStdin: noStdin, ...overrides };
 }
 
+/** The body of a push, as the hosts get it. */
+function bodyOf(config: { spec: { bodyBase64: string | null } }): string {
+  return Buffer.from(config.spec.bodyBase64!, 'base64').toString();
+}
+
 function push(data: string | undefined, idempotencyKey = true): PushFlags {
   return { data, 'idempotency-key': idempotencyKey };
 }
@@ -79,7 +93,8 @@ describe('toRunConfig', () => {
     const config = await toRunConfig(input({ flags: makeFlags({ 'run-id': 'r1' }) }));
     expect(config).toEqual({
       sources: [{ kind: 'args', entries: ['web01'] }],
-      spec: DEFAULT_SPEC, // a pull's defaults are those a hand-written job payload gets
+      // a pull's defaults are those a hand-written job payload gets, and a User-Agent
+      spec: { ...DEFAULT_SPEC, headers: [USER_AGENT] },
       concurrency: 100,
       runId: 'r1',
       outputFile: null,
@@ -99,7 +114,7 @@ describe('toRunConfig', () => {
     ['pull', 'HEAD', 'HEAD'],
     ['pull', 'PROPFIND', 'PROPFIND'],
   ] as const)('%s with -X %s sends %s', async (verb, method, expected) => {
-    const config = await toRunConfig(input({ verb, flags: makeFlags(method === undefined ? {} : { method }) }));
+    const config = await toRunConfig(input({ verb, flags: makeFlags(method === undefined ? {} : { method }), push: push('') }));
     expect(config.spec.method).toBe(expected);
   });
 
@@ -118,23 +133,94 @@ describe('toRunConfig', () => {
     await expect(toRunConfig(input({ args: [] }))).rejects.toThrow(UsageError);
   });
 
+  describe('a host list given as a host (forgotten -f)', () => {
+    it('is refused when the argument names a host-list file that exists', async () => {
+      const file = path.join(dir, 'hosts.txt');
+      await fs.writeFile(file, 'web01\n');
+      await expect(toRunConfig(input({ args: ['web01', file] }))).rejects.toThrow(
+        new UsageError(`${file} is a file: did you mean -f ${file}?`),
+      );
+      expect(() => hostSources([file], undefined)).toThrow(UsageError); // `fanout hosts` too
+    });
+
+    it('is a host like any other when no such file exists', async () => {
+      const config = await toRunConfig(input({ args: ['web01.txt', path.join(dir, 'nope.txt')] }));
+      expect(config.sources).toEqual([{ kind: 'args', entries: ['web01.txt', path.join(dir, 'nope.txt')] }]);
+    });
+  });
+
+  describe('User-Agent', () => {
+    it('is fanout/<version of package.json>, after the Content-Type and before the -H headers', async () => {
+      const flags = makeFlags({ header: ['Accept: */*'] });
+      const config = await toRunConfig(input({ verb: 'push', flags, push: push('{}') }));
+      expect(config.spec.headers).toEqual([JSON_TYPE, USER_AGENT, ['Accept', '*/*']]);
+    });
+
+    it.each(['User-Agent', 'USER-AGENT', 'user-agent'])('is the one -H %s gives, and no other', async (name) => {
+      const config = await toRunConfig(input({ flags: makeFlags({ header: [`${name}: probe/2`] }) }));
+      expect(config.spec.headers).toEqual([[name, 'probe/2']]);
+    });
+  });
+
   describe('-d/--data', () => {
     it('sends a JSON string as application/json', async () => {
       const config = await toRunConfig(input({ verb: 'push', push: push('{"purge":true}') }));
-      expect(config.spec.headers).toEqual([['content-type', 'application/json']]);
-      expect(Buffer.from(config.spec.bodyBase64!, 'base64').toString()).toBe('{"purge":true}');
+      expect(config.spec.headers).toEqual([JSON_TYPE, USER_AGENT]);
+      expect(bodyOf(config)).toBe('{"purge":true}');
     });
 
     it('keeps a Content-Type the user gave, in any case, and adds none', async () => {
       const flags = makeFlags({ header: ['CONTENT-TYPE: application/vnd.x+json'] });
       const config = await toRunConfig(input({ verb: 'push', flags, push: push('{"a":1}') }));
-      expect(config.spec.headers).toEqual([['CONTENT-TYPE', 'application/vnd.x+json']]);
+      expect(config.spec.headers).toEqual([USER_AGENT, ['CONTENT-TYPE', 'application/vnd.x+json']]);
     });
 
-    it.each(['purge=all', '{not json', ''])('adds no Content-Type to the non-JSON body %j', async (data) => {
+    it.each(['purge=all', 'x{"a":1}', ''])('adds no Content-Type to the non-JSON body %j', async (data) => {
       const config = await toRunConfig(input({ verb: 'push', push: push(data) }));
-      expect(config.spec.headers).toEqual([]);
-      expect(Buffer.from(config.spec.bodyBase64!, 'base64').toString()).toBe(data);
+      expect(config.spec.headers).toEqual([USER_AGENT]);
+      expect(bodyOf(config)).toBe(data);
+    });
+
+    it("sends an empty body with -d ''", async () => {
+      const config = await toRunConfig(input({ verb: 'push', push: push('') }));
+      expect(config.spec.bodyBase64).toBe('');
+    });
+
+    it('is required for a push: without it the push is refused', async () => {
+      await expect(toRunConfig(input({ verb: 'push', push: push(undefined) }))).rejects.toThrow(new UsageError(NO_BODY_MESSAGE));
+      await expect(toRunConfig(input({ verb: 'push' }))).rejects.toThrow(new UsageError(NO_BODY_MESSAGE));
+      expect(NO_BODY_MESSAGE).toBe("push needs a body: -d STRING, -d @FILE or -d @-; -d '' sends an empty one");
+    });
+
+    describe('that starts like JSON but is not JSON', () => {
+      it.each([
+        ['{not json', "-d: not valid JSON at line 1, column 2: Expected property name or '}'"],
+        [' \n [1, 2,]', "-d: not valid JSON at line 2, column 8: Unexpected token ']'"],
+      ])('is refused naming the line and column: %j', async (data, message) => {
+        await expect(toRunConfig(input({ verb: 'push', push: push(data) }))).rejects.toThrow(new UsageError(message));
+      });
+
+      it('names the file of -d @FILE, and the line and column in it', async () => {
+        const file = path.join(dir, 'config.json');
+        await fs.writeFile(file, '{\n  "ttl": 30,\n  "mode": on\n}\n');
+        await expect(toRunConfig(input({ verb: 'push', push: push(`@${file}`) }))).rejects.toThrow(
+          new UsageError(`-d @${file}: not valid JSON at line 3, column 11: Unexpected token 'o'`),
+        );
+      });
+
+      it('names -d @- for stdin', async () => {
+        const readStdin = (): Promise<Buffer> => Promise.resolve(Buffer.from('[1,\n2'));
+        await expect(toRunConfig(input({ verb: 'push', push: push('@-'), readStdin }))).rejects.toThrow(
+          new UsageError("-d @-: not valid JSON at line 2, column 2: Expected ',' or ']' after array element"),
+        );
+      });
+
+      it('is sent as is when -H gave a Content-Type: the user said what it is', async () => {
+        const flags = makeFlags({ header: ['content-type: text/x-template'] });
+        const config = await toRunConfig(input({ verb: 'push', flags, push: push('{{ name }}') }));
+        expect(config.spec.headers).toEqual([USER_AGENT, ['content-type', 'text/x-template']]);
+        expect(bodyOf(config)).toBe('{{ name }}');
+      });
     });
 
     it('reads @FILE as bytes', async () => {
@@ -143,14 +229,14 @@ describe('toRunConfig', () => {
       await fs.writeFile(file, bytes);
       const config = await toRunConfig(input({ verb: 'push', push: push(`@${file}`) }));
       expect(Buffer.from(config.spec.bodyBase64!, 'base64')).toEqual(bytes);
-      expect(config.spec.headers).toEqual([]);
+      expect(config.spec.headers).toEqual([USER_AGENT]);
     });
 
     it('treats a JSON @FILE like a JSON string', async () => {
       const file = path.join(dir, 'config.json');
       await fs.writeFile(file, '{\n  "ttl": 30\n}\n');
       const config = await toRunConfig(input({ verb: 'push', push: push(`@${file}`) }));
-      expect(config.spec.headers).toEqual([['content-type', 'application/json']]);
+      expect(config.spec.headers).toEqual([JSON_TYPE, USER_AGENT]);
     });
 
     it('reports a missing @FILE as a usage error naming the path', async () => {
@@ -164,8 +250,8 @@ describe('toRunConfig', () => {
       const readStdin = vi.fn(() => Promise.resolve(Buffer.from('[1,2]')));
       const config = await toRunConfig(input({ verb: 'push', push: push('@-'), readStdin }));
       expect(readStdin).toHaveBeenCalledOnce();
-      expect(Buffer.from(config.spec.bodyBase64!, 'base64').toString()).toBe('[1,2]');
-      expect(config.spec.headers).toEqual([['content-type', 'application/json']]);
+      expect(bodyOf(config)).toBe('[1,2]');
+      expect(config.spec.headers).toEqual([JSON_TYPE, USER_AGENT]);
     });
 
     it('refuses @- when -f - also wants stdin, without reading it', async () => {
@@ -184,7 +270,7 @@ describe('toRunConfig', () => {
     });
 
     it('is prefixed with the generated run id for a push without --run-id', async () => {
-      const config = await toRunConfig(input({ verb: 'push', push: push(undefined) }));
+      const config = await toRunConfig(input({ verb: 'push', push: push('x') }));
       expect(config.runId).toMatch(/^[A-Za-z0-9_-]{8}$/);
       expect(config.spec.idempotencyKeyPrefix).toBe(config.runId);
     });
@@ -257,7 +343,7 @@ describe('toRunConfig', () => {
     );
     expect(config.spec).toMatchObject({
       url: 'https://{host}:8443/status',
-      headers: [['Accept', 'application/json']],
+      headers: [USER_AGENT, ['Accept', 'application/json']],
       expect: '200,3xx',
       retries: 2,
       captureBody: true,

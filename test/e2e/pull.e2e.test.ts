@@ -165,11 +165,11 @@ describe('pull against a healthy fleet', () => {
   it.each([
     ['hosts', "hosts 'h[1-200000]'"],
     ['--dry-run', "pull 'h[1-200000]' --dry-run"],
-  ])('%s stops at once, with no error, when the reader goes away: exit 130', async (_name, args) => {
+  ])('%s stops at once, with no error, when the reader goes away: exit 0 (nothing was being sent)', async (_name, args) => {
     const result = await pipeToHead(args);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).not.toMatch(/EPIPE|Error:|\n\s+at /);
-    expect(result.code).toBe(130);
+    expect(result.code).toBe(0);
   });
 });
 

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HostInputError } from '../../src/hosts/host-input-error.js';
+import { HostEntryError, HostInputError } from '../../src/hosts/host-input-error.js';
 import { planTargets, readTargets, type HostSource, type TargetStats } from '../../src/hosts/host-source.js';
+import type { ParsedEntry } from '../../src/hosts/parse-entry.js';
 import type { Target } from '../../src/hosts/target.js';
 
 let dir: string;
@@ -134,6 +135,24 @@ describe('planTargets', () => {
     const path = await hostsFile('hosts.txt', 'web[01-50]\nweb 51\n');
     const error = await inputError(planTargets([{ kind: 'file', path }]));
     expect(error.message).toBe(`${path}:2: whitespace inside "web 51"`);
+  });
+
+  it('refuses an entry checkEntry refuses, with its file and line, and checks no entry again on the second pass', async () => {
+    const path = await hostsFile('hosts.txt', 'web01\n# c\nweb[02-03]:8080\n');
+    const checkEntry = (entry: ParsedEntry): void => {
+      if (entry.port !== null) throw new HostEntryError(`"${entry.host}" has a port`);
+    };
+    expect((await inputError(planTargets([{ kind: 'file', path }], { checkEntry }))).message).toBe(`${path}:3: "web02:8080" has a port`);
+
+    const seen: string[] = [];
+    const plan = await planTargets([{ kind: 'file', path }], { checkEntry: (entry) => void seen.push(entry.host) });
+    try {
+      expect(seen).toEqual(['web01', 'web02:8080', 'web03:8080']);
+      expect((await collect(plan.targets())).length).toBe(3);
+      expect(seen).toHaveLength(3);
+    } finally {
+      await plan.close();
+    }
   });
 
   it('counts targets and duplicates, then streams them (more than once if asked)', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HostEntryError } from '../../src/hosts/host-input-error.js';
+import { parseEntry } from '../../src/hosts/parse-entry.js';
 import { compileUrlTemplate, UrlTemplateError } from '../../src/hosts/url-template.js';
 
 const render = (template: string, host: string, index = 0): string => compileUrlTemplate(template).render({ host, index });
@@ -32,6 +33,28 @@ describe('compileUrlTemplate', () => {
 
   it('throws HostEntryError for a host that is not a valid entry', () => {
     expect(() => render('http://{host}/', 'web 01')).toThrow(HostEntryError);
+  });
+
+  describe('check', () => {
+    const check = (template: string, host: string): void => compileUrlTemplate(template).check(parseEntry(host));
+
+    it('refuses an entry with a port where the template puts another after {host}, suggesting {hostname}', () => {
+      expect(() => check('http://{host}:8080/', '127.0.0.1:18081')).toThrow(
+        new HostEntryError(
+          '"127.0.0.1:18081" already has a port and -u puts another after {host}: use {hostname} (http://{hostname}:8080/)',
+        ),
+      );
+      expect(() => check('https://{host}:{port}/x?h={host}:1', '[::1]:8443')).toThrow(
+        '"[::1]:8443" already has a port and -u puts another after {host}: use {hostname} (https://{hostname}:{port}/x?h={host}:1)',
+      );
+    });
+
+    it('accepts what makes a valid URL: no port in the entry, a URL entry, {host} without a port after it', () => {
+      for (const host of ['web01', '[::1]', '127.0.0.1']) expect(() => check('http://{host}:8080/', host)).not.toThrow();
+      expect(() => check('http://{host}:8080/', 'http://web01:81/')).not.toThrow();
+      expect(() => check('http://{host}/x?via={host}:1', 'web01:81')).not.toThrow();
+      expect(() => check('http://{hostname}:8080/', 'web01:81')).not.toThrow();
+    });
   });
 
   it.each([
