@@ -20,8 +20,21 @@ export function processIo(): RunIo {
     stderr: process.stderr,
     env: process.env,
     // The first signal asks the run to finish its accounting; a second one means "now".
-    onInterrupt: (handler) => onStopSignals({ first: handler, again: () => process.exit(EXIT.interrupted) }),
+    onInterrupt: (handler) => onStopSignals({ first: handler, again: () => quitNow() }),
   };
+}
+
+/** Erases a half-drawn progress line and shows the cursor again (the bar hides it while it runs). */
+export const RESTORE_TERMINAL = '\r\u001b[2K\u001b[?25h';
+
+/** For a quit that does not wait for the bar's stop(); on a terminal the write is synchronous, so exit cannot cut it. */
+export function restoreTerminal(stderr: { isTTY?: boolean; write(text: string): unknown }): void {
+  if (stderr.isTTY === true) stderr.write(RESTORE_TERMINAL);
+}
+
+function quitNow(): never {
+  restoreTerminal(process.stderr);
+  process.exit(EXIT.interrupted);
 }
 
 export async function readStdin(): Promise<Buffer> {
