@@ -108,6 +108,7 @@ function headline(summary: Summary): string {
   if (rate !== null) parts.push(`${formatRate(rate)} hosts/s`);
   if (summary.retries > 0) parts.push(counted(summary.retries, 'retry', 'retries'));
   if (summary.duplicates > 0) parts.push(`${counted(summary.duplicates, 'duplicate')} removed`);
+  if (summary.runId !== undefined) parts.push(`run ${summary.runId}`);
   return parts.join(' · ');
 }
 

@@ -36,6 +36,8 @@ export const DEFAULT_FAILED_HOSTS_CAP = 100_000;
 export interface SummaryInit {
   /** Epoch milliseconds at which the run started. */
   startedAt: number;
+  /** The run id (--run-id, or the one made up): a retry that passes it again reuses the pushes' Idempotency-Keys. */
+  runId?: string;
   /** Input entries dropped as repeats, when already known (else give it to finish). */
   duplicates?: number;
   failedHostsCap?: number;
@@ -96,6 +98,8 @@ export interface Summary {
   interrupted: boolean;
   /** Gearman mode only: worker output the run did not use (see SummaryBuilder.addDropped). */
   droppedRecords?: DroppedRecords;
+  /** See SummaryInit.runId. */
+  runId?: string;
 }
 
 export interface DroppedRecords {
@@ -198,6 +202,7 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
         failedHostsOmitted,
         interrupted: final.interrupted ?? false,
         ...(dropped === null ? {} : { droppedRecords: { ...dropped } }),
+        ...(init.runId === undefined ? {} : { runId: init.runId }),
       };
     },
   };

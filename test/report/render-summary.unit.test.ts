@@ -42,6 +42,14 @@ describe('renderSummary', () => {
     );
   });
 
+  it('ends the run line with the run id, so a retry can pass it again as --run-id', () => {
+    const builder = createSummaryBuilder({ startedAt: 0, runId: 'cfg-42' });
+    const summary = builder.finish(1000);
+    expect(summary.runId).toBe('cfg-42');
+    expect(renderSummary(summary).split('\n')[0]).toMatch(/ · run cfg-42$/);
+    expect(renderSummary(createSummaryBuilder({ startedAt: 0 }).finish(1000))).not.toContain('run ');
+  });
+
   it('cuts a long failed list, says how many hosts it left out and where they all are', () => {
     expect(renderSummary(FLEET, { failedBudget: 30 })).toContain(
       'failed: 127.77.0.[3,17-19]:8080 (+100 more; --summary FILE has them all)\n',
