@@ -61,6 +61,8 @@ describe('commands and help', () => {
       expect(stdout).toContain('web[01-20,33].dc1');
       expect(stdout).toMatch(/EXIT CODES:[\s\S]*2 +bad input: nothing was sent[\s\S]*130 +interrupted/);
       expect(stdout).toContain('a bare number is seconds');
+      for (const group of ['REQUEST FLAGS', 'OUTPUT FLAGS', 'RETRIES AND SAFETY FLAGS', 'GEARMAN MODE FLAGS'])
+        expect(stdout).toContain(group);
     },
   );
 
