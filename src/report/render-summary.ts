@@ -186,7 +186,7 @@ function failureText(result: HostResult): string {
 }
 
 /** `1 host`, `2 hosts`. */
-function counted(n: number, singular: string, plural = `${singular}s`): string {
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : plural}`;
 }
 

@@ -154,6 +154,11 @@ describe('pull against a healthy fleet', () => {
     expect(fleet.totalRequests()).toBe(0);
   });
 
+  it('fanout hosts counts in the right number on stderr', async () => {
+    expect((await runCli(['hosts', 'db1'])).stderr).toBe('fanout: 1 host\n');
+    expect((await runCli(['hosts', 'db[1-2]', 'db1'])).stderr).toBe('fanout: 2 hosts (1 duplicate dropped)\n');
+  });
+
   it('exits cleanly when the reader of stdout goes away (| head -1)', async () => {
     const file = await hostsFile('head.txt', fleet.hosts);
     const result = await pipeToHead(`pull -f "${file}" -c 1`);
