@@ -13,7 +13,7 @@
 
 import type { Writable } from 'node:stream';
 import type { HostResult } from '../record/host-result.js';
-import { DEFAULT_WIDTH, failureKey, renderFailureGroup } from './render-summary.js';
+import { DEFAULT_WIDTH, failureKey, renderBodyLine, renderFailureGroup } from './render-summary.js';
 
 /** The line for an item (a record, or a host of `fanout hosts`), without its newline; null writes nothing. */
 export type RecordFormatter<T = HostResult> = (item: T) => string | null;
@@ -40,6 +40,8 @@ export interface RecordSinkOptions {
 export interface TextSinkOptions extends RecordSinkOptions {
   /** Columns to wrap a group's host list to; default the stream's (a terminal's) width, else 80. */
   width?: number | undefined;
+  /** --body: an ok host with a body gets a line with an excerpt of it (else ok hosts get none). */
+  bodies?: boolean | undefined;
 }
 
 const DEFAULT_FLUSH_AT = 64 * 1024;
@@ -224,15 +226,25 @@ export function createTextFailureSink(stream: Writable, options: TextSinkOptions
     const columns = options.width ?? (stream as { columns?: unknown }).columns;
     return typeof columns === 'number' && columns > 0 ? columns : DEFAULT_WIDTH;
   };
-  return new RecordSink(stream, failureGroups(width), options);
+  return new RecordSink(stream, failureGroups(width, options.bodies === true), options);
 }
 
-/** Holds a batch's failures by failureKey, in order of first appearance, and renders each group once. */
-function failureGroups(width: () => number): BatchFormatter {
+/**
+ * Holds a batch's failures by failureKey, and with `bodies` its ok hosts' bodies, in order of first appearance,
+ * and renders each group once.
+ */
+function failureGroups(width: () => number, bodies: boolean): BatchFormatter {
   let groups = new Map<string, HostResult[]>();
+  /** A failure group, or an ok host with a body: in the order they came. */
+  let entries: Array<HostResult[] | HostResult> = [];
   return {
     add(result) {
-      if (result.ok || result.code === 'not_attempted') return 0;
+      if (result.ok) {
+        if (!bodies || result.body === undefined) return 0;
+        entries.push(result);
+        return 200;
+      }
+      if (result.code === 'not_attempted') return 0;
       const key = failureKey(result);
       const group = groups.get(key);
       if (group !== undefined) {
@@ -241,15 +253,19 @@ function failureGroups(width: () => number): BatchFormatter {
         group.push(result);
         return 1;
       }
-      groups.set(key, [result]);
+      const created = [result];
+      groups.set(key, created);
+      entries.push(created);
       return key.length + result.host.length + 24;
     },
     take() {
-      if (groups.size === 0) return '';
+      if (entries.length === 0) return '';
       const columns = width();
       let text = '';
-      for (const group of groups.values()) text += `${renderFailureGroup(group, columns)}\n`;
+      for (const entry of entries)
+        text += `${Array.isArray(entry) ? renderFailureGroup(entry, columns) : renderBodyLine(entry, columns)}\n`;
       groups = new Map();
+      entries = [];
       return text;
     },
   };

@@ -52,6 +52,18 @@ export function renderFailureLine(result: HostResult): string {
   return `${printable(result.host).padEnd(HOST_COLUMN)}  ${result.code.padEnd(CODE_COLUMN)}  ${failureText(result)}`.trimEnd();
 }
 
+/**
+ * `web01.dc1              200              {"version":"2.4.1","uptime":…`: what a terminal shows per ok host with
+ * --body, the body on one line and cut to the width (the record keeps all of it).
+ */
+export function renderBodyLine(result: HostResult, width: number): string {
+  const body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
+  const head = `${printable(result.host).padEnd(HOST_COLUMN)}  ${String(result.status ?? '').padEnd(CODE_COLUMN)}  `;
+  const text = printable(body.replace(/\s+/g, ' ').trim());
+  const room = Math.max(8, width - head.length - 1);
+  return `${head}${text.length > room ? `${text.slice(0, room - 1)}…` : text}`.trimEnd();
+}
+
 /** Failures with the same key read the same but for the host: renderFailureGroup may show them as one. */
 export function failureKey(result: HostResult): string {
   return `${result.code} ${failureText(result)}`;

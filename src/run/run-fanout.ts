@@ -79,7 +79,9 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
       stop.abort();
     },
   };
-  const sink: RecordSink = wantsText(config, io) ? createTextFailureSink(output, sinkOptions) : createNdjsonSink(output, sinkOptions);
+  const sink: RecordSink = wantsText(config, io)
+    ? createTextFailureSink(output, { ...sinkOptions, bodies: config.spec.captureBody })
+    : createNdjsonSink(output, sinkOptions);
   const summary = createSummaryBuilder({ startedAt: Date.now(), duplicates: plan.duplicates, runId: config.runId });
   const removeInterrupt = io.onInterrupt(() => {
     say(io, 'interrupted: finishing with a record for every host (Ctrl-C again to quit at once)');

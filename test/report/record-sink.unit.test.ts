@@ -170,6 +170,25 @@ describe('createTextFailureSink', () => {
     expect(order).toEqual(['beforeFlush', 'data']);
   });
 
+  it('with --body, shows each ok host’s body on one line, cut to the width; without it, nothing for ok hosts', async () => {
+    const withBody = (bodies: boolean): Promise<string> => {
+      const stream = new PassThrough();
+      let text = '';
+      stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      const sink = createTextFailureSink(stream, { end: false, width: 60, bodies });
+      void sink.write(makeResult({ host: 'web01', status: 200, body: { version: '2.4.1', uptime: 86400, notes: 'x'.repeat(80) } }));
+      void sink.write(makeResult({ host: 'web02', status: 200, body: 'ok\n  fine' }));
+      void sink.write(makeFailure('web03', 'refused', { error: 'connect ECONNREFUSED' }));
+      return sink.close().then(() => text);
+    };
+    expect(await withBody(true)).toBe(
+      'web01                  200              {"version":"2.4.1"…\n' +
+        'web02                  200              ok fine\n' +
+        'web03                  refused          connect ECONNREFUSED\n',
+    );
+    expect(await withBody(false)).toBe('web03                  refused          connect ECONNREFUSED\n');
+  });
+
   it('writes no line for hosts never tried, which stay in the NDJSON', async () => {
     const stopped = [
       makeFailure('web01', 'not_attempted', { attempts: 0, error: 'interrupted before the request started' }),
