@@ -19,6 +19,8 @@ export type ProgressStream = Writable & { isTTY?: boolean; columns?: number };
 export interface ProgressOptions {
   /** Hosts in the run. */
   total: number;
+  /** Requests in flight at most (-c): once no more than this many hosts are left, they are all in flight. */
+  concurrency?: number;
   stream: ProgressStream;
   enabled: boolean;
   /** Redraws per second. */
@@ -70,7 +72,8 @@ export function createProgress(options: ProgressOptions): Progress {
   const bar = new SingleBar({
     stream,
     fps: options.fps ?? DEFAULT_FPS,
-    format: (_options: unknown, params: Params) => progressLine(counts, total, Date.now() - startedAt, params.maxWidth),
+    format: (_options: unknown, params: Params) =>
+      progressLine(counts, total, Date.now() - startedAt, params.maxWidth, options.concurrency ?? 0),
     hideCursor: true,
     clearOnComplete: true,
     gracefulExit: false,
@@ -106,8 +109,12 @@ export function createProgress(options: ProgressOptions): Progress {
   };
 }
 
-/** `[████░░░░] 1234/2000 · ok 1200 · failed 34 · 714 hosts/s · ETA 1.1s`, cut to the terminal's width. */
-export function progressLine(counts: SummaryCounts, total: number, elapsedMs: number, width: number): string {
+/**
+ * `[████░░░░] 1234/2000 · ok 1200 · failed 34 · 714 hosts/s · ETA 1.1s`, cut to the terminal's width. Once the hosts
+ * left fit in the request slots (`concurrency`), they are all in flight: the ETA gives way to `waiting on N`, which
+ * is what a run slowed by its last few slow hosts is doing.
+ */
+export function progressLine(counts: SummaryCounts, total: number, elapsedMs: number, width: number, concurrency = 0): string {
   const rate = elapsedMs > 0 ? (counts.done * 1000) / elapsedMs : 0;
   const parts = [
     `${barOf(total === 0 ? 1 : counts.done / total)} ${counts.done}/${total}`,
@@ -115,7 +122,9 @@ export function progressLine(counts: SummaryCounts, total: number, elapsedMs: nu
     `failed ${counts.failed}`,
     `${formatRate(rate)} hosts/s`,
   ];
-  if (rate > 0 && counts.done < total) {
+  const left = total - counts.done;
+  if (left > 0 && left <= concurrency) parts.push(`waiting on ${left}`);
+  else if (rate > 0 && counts.done < total) {
     const etaMs = ((total - counts.done) / rate) * 1000;
     parts.push(`ETA ${etaMs < 1000 ? '<1s' : formatDuration(etaMs)}`);
   }

@@ -68,7 +68,7 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
   const stop = new AbortController();
   let readerGone = false;
   const showProgress = !config.quiet && shouldShowProgress({ flag: config.progress, isTTY: io.stderr.isTTY === true, term: io.env.TERM });
-  const progress = createProgress({ total: plan.total, stream: io.stderr, enabled: showProgress });
+  const progress = createProgress({ total: plan.total, concurrency: config.concurrency, stream: io.stderr, enabled: showProgress });
   const sinkOptions = {
     end: config.outputFile !== null,
     // The bar shares stderr's terminal: only lines written to that same terminal must erase it first. Into a file

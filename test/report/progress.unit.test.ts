@@ -41,6 +41,13 @@ describe('progressLine', () => {
     expect(progressLine({ done: 4, ok: 3, failed: 1 }, 4, 2000, 200)).toBe('[████████████████████] 4/4 · ok 3 · failed 1 · 2.0 hosts/s');
   });
 
+  it('once the hosts left fit in the request slots, says how many it is waiting on instead of an ETA', () => {
+    expect(progressLine({ done: 1994, ok: 1990, failed: 4 }, 2000, 4000, 200, 200)).toBe(
+      '[████████████████████] 1994/2000 · ok 1990 · failed 4 · 499 hosts/s · waiting on 6',
+    );
+    expect(progressLine({ done: 1000, ok: 1000, failed: 0 }, 2000, 2000, 200, 200)).toContain('ETA');
+  });
+
   it('fits a narrow terminal with a column to spare', () => {
     expect(progressLine({ done: 1, ok: 1, failed: 0 }, 10, 1000, 30)).toHaveLength(29);
   });
