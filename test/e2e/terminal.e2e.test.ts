@@ -44,4 +44,13 @@ describe('on a terminal', () => {
     expect(transcript.split(ERASE_LINE).length - 1).toBeLessThanOrEqual(2);
     expect(transcript).toContain('400 hosts · 400 ok · 0 failed');
   });
+
+  it('400 hosts lost with their job server are one line with the count and the folded hosts, not 400', async () => {
+    // Port 1 of 127.0.0.1: nothing listens, the connection is refused at once.
+    const { code, transcript } = await onTerminal(['pull', ...fleet.hosts, '--gearman', '127.0.0.1:1', '--server-timeout', '1s']);
+    expect(code).toBe(3);
+    const lines = transcript.split(/\r?\n/).filter((line) => line.includes('job_lost'));
+    expect(lines).toHaveLength(2); // the group on stdout, the summary's headline on stderr
+    expect(transcript).toMatch(/job_lost 400: no job server reachable \(127\.0\.0\.1:1: ECONNREFUSED\)/);
+  });
 });
