@@ -28,6 +28,7 @@ const FAILED_INDENT = 'failed: '.length;
 const GROUP_INDENT = 4;
 // Wide enough for `255.255.255.255:65535` and the longest code (`connect_timeout`), so columns line up.
 const HOST_COLUMN = 21;
+const LOST_JOB_TEXT = 'the reason follows the summary';
 const CODE_COLUMN = 15;
 // C0, DEL and C1: a server's error text must not move the cursor or retitle the terminal. Matching control
 // characters is the point here, which no-control-regex exists to question.
@@ -191,7 +192,9 @@ function wrapWords(head: string, words: readonly string[], width: number, indent
 }
 
 /** What a failure says, besides its host and code: its message or status, and how many attempts it took. */
+/** What a terminal line says of a failure. A lost job is a failure of the run: its reason is said once, after the summary. */
 function failureText(result: HostResult): string {
+  if (result.code === 'job_lost') return LOST_JOB_TEXT;
   const detail = result.error ?? (result.status === null ? '' : `HTTP ${result.status}`);
   const after = result.attempts > 1 ? ` (after ${result.attempts} attempts)` : '';
   return `${printable(detail)}${after}`;

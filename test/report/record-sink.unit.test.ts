@@ -222,7 +222,7 @@ describe('createTextFailureSink', () => {
     expect(target.text()).toBe(
       [
         'db1                    refused          connect ECONNREFUSED 10.0.9.1:80',
-        `job_lost 2000: ${lost} — 127.0.0.[1-250]:8080`,
+        'job_lost 2000: the reason follows the summary — 127.0.0.[1-250]:8080',
         '    127.0.1.[1-250]:8080 127.0.2.[1-250]:8080 127.0.3.[1-250]:8080',
         '    127.0.4.[1-250]:8080 127.0.5.[1-250]:8080 127.0.6.[1-250]:8080',
         '    127.0.7.[1-250]:8080',

@@ -200,14 +200,14 @@ describe('renderSummary', () => {
 });
 
 describe('renderFailureGroup', () => {
-  it('shows 2,000 hosts that failed with one message as one entry: the count, the message once, the hosts folded', () => {
+  it("shows 2,000 lost hosts as one entry: the count, a pointer to the run's reason, the hosts folded", () => {
     const lost = Array.from({ length: 2000 }, (_, i) => makeFailure(fleetHost(i), 'job_lost', { attempts: 0, durationMs: 0, error: LOST }));
     expect(renderFailureGroup(lost, 80)).toBe(
       [
-        `job_lost 2000: ${LOST} —`,
-        '    127.177.0.[1-254]:40123 127.177.1.[1-254]:40123 127.177.2.[1-254]:40123',
-        '    127.177.3.[1-254]:40123 127.177.4.[1-254]:40123 127.177.5.[1-254]:40123',
-        '    127.177.6.[1-254]:40123 127.177.7.[1-222]:40123',
+        'job_lost 2000: the reason follows the summary — 127.177.0.[1-254]:40123',
+        '    127.177.1.[1-254]:40123 127.177.2.[1-254]:40123 127.177.3.[1-254]:40123',
+        '    127.177.4.[1-254]:40123 127.177.5.[1-254]:40123 127.177.6.[1-254]:40123',
+        '    127.177.7.[1-222]:40123',
       ].join('\n'),
     );
   });
