@@ -27,6 +27,8 @@ export interface BatchOptions {
   limit?: LimitFunction | undefined;
   /** Tags each record (gearman mode: which worker did it). */
   worker?: string | undefined;
+  /** Kept up to date with the hosts started and not yet recorded: what the progress line names at the end of a run. */
+  hostsInFlight?: Set<string> | undefined;
 }
 
 /** Records ready but not yet taken by the consumer, beyond which the input is not pulled. */
@@ -88,6 +90,7 @@ export async function* executeBatch(
   });
 
   const finish = (result: HostResult): void => {
+    options.hostsInFlight?.delete(result.host);
     active--;
     ready.push(result);
     wake();
@@ -136,6 +139,7 @@ export async function* executeBatch(
   };
 
   const startHost = (target: Target): void => {
+    options.hostsInFlight?.add(target.host);
     active++;
     const started = performance.now();
     const { url, error } = prepared.urlOrHost(target);

@@ -21,6 +21,8 @@ export interface ProgressOptions {
   total: number;
   /** Requests in flight at most (-c): once no more than this many hosts are left, they are all in flight. */
   concurrency?: number;
+  /** The hosts in flight, where the backend can tell: named when only a few are left. Called once a frame. */
+  hostsInFlight?: () => readonly string[];
   stream: ProgressStream;
   enabled: boolean;
   /** Redraws per second. */
@@ -73,7 +75,7 @@ export function createProgress(options: ProgressOptions): Progress {
     stream,
     fps: options.fps ?? DEFAULT_FPS,
     format: (_options: unknown, params: Params) =>
-      progressLine(counts, total, Date.now() - startedAt, params.maxWidth, options.concurrency ?? 0),
+      progressLine(counts, total, Date.now() - startedAt, params.maxWidth, options.concurrency ?? 0, options.hostsInFlight),
     hideCursor: true,
     clearOnComplete: true,
     gracefulExit: false,
@@ -114,7 +116,14 @@ export function createProgress(options: ProgressOptions): Progress {
  * left fit in the request slots (`concurrency`), they are all in flight: the ETA gives way to `waiting on N`, which
  * is what a run slowed by its last few slow hosts is doing.
  */
-export function progressLine(counts: SummaryCounts, total: number, elapsedMs: number, width: number, concurrency = 0): string {
+export function progressLine(
+  counts: SummaryCounts,
+  total: number,
+  elapsedMs: number,
+  width: number,
+  concurrency = 0,
+  hostsInFlight?: () => readonly string[],
+): string {
   const rate = elapsedMs > 0 ? (counts.done * 1000) / elapsedMs : 0;
   const parts = [
     `${barOf(total === 0 ? 1 : counts.done / total)} ${counts.done}/${total}`,
@@ -123,13 +132,21 @@ export function progressLine(counts: SummaryCounts, total: number, elapsedMs: nu
     `${formatRate(rate)} hosts/s`,
   ];
   const left = total - counts.done;
-  if (left > 0 && left <= concurrency) parts.push(`waiting on ${left}`);
+  if (left > 0 && left <= concurrency) parts.push(waitingOn(left, left <= NAMED_AT_MOST ? (hostsInFlight?.() ?? []) : []));
   else if (rate > 0 && counts.done < total) {
     const etaMs = ((total - counts.done) / rate) * 1000;
     parts.push(`ETA ${etaMs < 1000 ? '<1s' : formatDuration(etaMs)}`);
   }
   // One column spare: writing the last column makes some terminals wrap.
   return parts.join(' · ').slice(0, Math.max(0, width - 1));
+}
+
+/** Up to this many hosts left, the line names them. */
+const NAMED_AT_MOST = 3;
+
+/** `waiting on 2: web03.dc1, web07.dc1`, or `waiting on 40` when there are more (or no names to give). */
+function waitingOn(left: number, hosts: readonly string[]): string {
+  return hosts.length === 0 ? `waiting on ${left}` : `waiting on ${left}: ${hosts.slice(0, NAMED_AT_MOST).join(', ')}`;
 }
 
 function barOf(fraction: number): string {

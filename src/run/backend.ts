@@ -20,5 +20,7 @@ export type BackendEvent =
 export interface Backend {
   /** Yields exactly one record per target of the plan, in completion order, even when the run fails. */
   run(spec: RequestSpec, plan: TargetPlan, options: BackendRunOptions): AsyncIterable<BackendEvent>;
+  /** The hosts started and not yet recorded, where the backend can tell (local mode in one thread). */
+  hostsInFlight?(): readonly string[];
   close(): Promise<void>;
 }

@@ -11,7 +11,9 @@ export interface LocalBackendOptions {
 
 export function createLocalBackend(options: LocalBackendOptions = {}): Backend {
   const closers: Array<() => Promise<void>> = [];
+  const hostsInFlight = new Set<string>();
   return {
+    hostsInFlight: () => [...hostsInFlight],
     async *run(spec, plan, { concurrency, signal }): AsyncGenerator<BackendEvent> {
       const dispatcher = createDispatcher({
         connectTimeoutMs: spec.connectTimeoutMs,
@@ -19,7 +21,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Backend {
         ...(options.resolver ? { resolver: options.resolver } : {}),
       });
       closers.push(() => dispatcher.destroy());
-      for await (const records of executeBatch(spec, plan.targets(), { concurrency, dispatcher, signal })) {
+      for await (const records of executeBatch(spec, plan.targets(), { concurrency, dispatcher, signal, hostsInFlight })) {
         yield { type: 'records', records };
       }
     },

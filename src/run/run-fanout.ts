@@ -68,7 +68,14 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
   const stop = new AbortController();
   let readerGone = false;
   const showProgress = !config.quiet && shouldShowProgress({ flag: config.progress, isTTY: io.stderr.isTTY === true, term: io.env.TERM });
-  const progress = createProgress({ total: plan.total, concurrency: config.concurrency, stream: io.stderr, enabled: showProgress });
+  let backend: Backend | null = null;
+  const progress = createProgress({
+    total: plan.total,
+    concurrency: config.concurrency,
+    hostsInFlight: () => backend?.hostsInFlight?.() ?? [],
+    stream: io.stderr,
+    enabled: showProgress,
+  });
   const sinkOptions = {
     end: config.outputFile !== null,
     // The bar shares stderr's terminal: only lines written to that same terminal must erase it first. Into a file
@@ -88,7 +95,6 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
     stop.abort();
   });
   const log = config.quiet ? () => undefined : (line: string) => say(io, line);
-  let backend: Backend | null = null;
   let sinkError: Error | null = null;
   const failures: string[] = [];
   try {

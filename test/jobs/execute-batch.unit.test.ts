@@ -30,6 +30,27 @@ async function drain(iterator: AsyncGenerator<HostResult[]>, into: HostResult[])
 }
 
 describe('executeBatch', () => {
+  it('keeps hostsInFlight to the hosts started and not yet recorded', async () => {
+    const dispatcher = new ScriptedDispatcher();
+    const hostsInFlight = new Set<string>();
+    const targets = ['a:1', 'b:1', 'c:1'].map((host, index) => ({ host, index }));
+    const records: HostResult[] = [];
+    const done = drain(
+      executeBatch(DEFAULT_SPEC, targets, { concurrency: 2, dispatcher: dispatcher as unknown as Dispatcher, hostsInFlight }),
+      records,
+    );
+    await dispatcher.whenPending(2);
+    expect([...hostsInFlight]).toEqual(['a:1', 'b:1']);
+    dispatcher.answer();
+    await dispatcher.whenPending(2);
+    expect([...hostsInFlight].sort()).toEqual(['b:1', 'c:1']);
+    dispatcher.answer();
+    dispatcher.answer();
+    await done;
+    expect(records).toHaveLength(3);
+    expect(hostsInFlight.size).toBe(0);
+  });
+
   it('reads the input only as slots free up, and yields one record per host', async () => {
     const dispatcher = new ScriptedDispatcher();
     const { targets, pulled } = countingTargets(1000);

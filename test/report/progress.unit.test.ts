@@ -48,6 +48,14 @@ describe('progressLine', () => {
     expect(progressLine({ done: 1000, ok: 1000, failed: 0 }, 2000, 2000, 200, 200)).toContain('ETA');
   });
 
+  it('names the hosts it is waiting on when only a few are left and the backend can tell', () => {
+    const inFlight = (): readonly string[] => ['web03.dc1:8080', 'web07.dc1:8080'];
+    expect(progressLine({ done: 1998, ok: 1998, failed: 0 }, 2000, 4000, 200, 200, inFlight)).toMatch(
+      / · waiting on 2: web03\.dc1:8080, web07\.dc1:8080$/,
+    );
+    expect(progressLine({ done: 1990, ok: 1990, failed: 0 }, 2000, 4000, 200, 200, inFlight)).toMatch(/ · waiting on 10$/);
+  });
+
   it('fits a narrow terminal with a column to spare', () => {
     expect(progressLine({ done: 1, ok: 1, failed: 0 }, 10, 1000, 30)).toHaveLength(29);
   });
