@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
+import { startGearmand } from '../helpers/gearmand.js';
 import { BIN } from '../helpers/run-cli.js';
 
 const ERASE_LINE = '\u001b[2K';
@@ -43,6 +44,22 @@ describe('on a terminal', () => {
     // went to the terminal.
     expect(transcript.split(ERASE_LINE).length - 1).toBeLessThanOrEqual(2);
     expect(transcript).toContain('400 hosts · 400 ok · 0 failed');
+  });
+
+  it('with no worker registered, says so before the 2 s stall limit ends the run', async () => {
+    const gearmand = await startGearmand();
+    try {
+      const args = ['pull', ...fleet.hosts.slice(0, 20), '--gearman', gearmand.address, '--stall-timeout', '2s'];
+      const { code, transcript } = await onTerminal(args);
+      expect(code).toBe(3);
+      const hint = transcript.indexOf(`no worker has registered function "fanout.http" on ${gearmand.address} yet`);
+      expect(hint).toBeGreaterThanOrEqual(0);
+      // Before the summary, which the 2 s limit brings: so within 2 s, while the run still waited.
+      expect(hint).toBeLessThan(transcript.indexOf('20 hosts · 0 ok'));
+      expect(transcript).toContain('(waited 2.0 s)');
+    } finally {
+      await gearmand.stop();
+    }
   });
 
   it('400 hosts lost with their job server are one line with the count and the folded hosts, not 400', async () => {
