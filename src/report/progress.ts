@@ -14,6 +14,9 @@ import type { Params, SingleBar as SingleBarClass } from 'cli-progress';
 import { formatDuration, formatRate } from './render-summary.js';
 import type { SummaryCounts } from './summary.js';
 
+/** What the line shows; hosts never tried (a stopped run's) count as done but not in the rate. */
+export type ProgressCounts = SummaryCounts & { notAttempted?: number };
+
 export type ProgressStream = Writable & { isTTY?: boolean; columns?: number };
 
 export interface ProgressOptions {
@@ -30,7 +33,7 @@ export interface ProgressOptions {
 }
 
 export interface Progress {
-  update(counts: SummaryCounts): void;
+  update(counts: ProgressCounts): void;
   /** Erases the line so other output can start at column 0; the next frame draws it again below. */
   clear(): void;
   /** Erases the line for good (the summary takes its place). Idempotent. */
@@ -67,7 +70,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const { stream, total } = options;
   const isTTY = stream.isTTY === true;
   const startedAt = Date.now();
-  let counts: SummaryCounts = { done: 0, ok: 0, failed: 0 };
+  let counts: ProgressCounts = { done: 0, ok: 0, failed: 0 };
   let stopped = false;
 
   const SingleBar = loadSingleBar();
@@ -117,14 +120,15 @@ export function createProgress(options: ProgressOptions): Progress {
  * is what a run slowed by its last few slow hosts is doing.
  */
 export function progressLine(
-  counts: SummaryCounts,
+  counts: ProgressCounts,
   total: number,
   elapsedMs: number,
   width: number,
   concurrency = 0,
   hostsInFlight?: () => readonly string[],
 ): string {
-  const rate = elapsedMs > 0 ? (counts.done * 1000) / elapsedMs : 0;
+  // Hosts never tried (a stop marks them at once) are not throughput.
+  const rate = elapsedMs > 0 ? ((counts.done - (counts.notAttempted ?? 0)) * 1000) / elapsedMs : 0;
   const parts = [
     `${barOf(total === 0 ? 1 : counts.done / total)} ${counts.done}/${total}`,
     `ok ${counts.ok}`,

@@ -1,7 +1,7 @@
 // What a person sees on a terminal: the binary runs under a pseudo-terminal (util-linux `script`), and the test
 // reads the transcript, escape sequences included.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,40 @@ function onTerminal(args: readonly string[]): Promise<{ code: number | null; tra
   });
 }
 
+/** `fanout ARGS` on a pseudo-terminal, sent SIGINT once its progress line shows a host done: resolves with the transcript. */
+async function interruptedOnTerminal(args: readonly string[]): Promise<{ code: number | null; transcript: string }> {
+  const pidFile = join(dir, 'pid');
+  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  // In the background of script's shell, so the test can signal fanout itself; it still writes to the terminal.
+  const child = spawn('script', ['-q', '-e', '-c', `${quoted} & echo $! > '${pidFile}'; wait $!`, '/dev/null'], {
+    env: { ...process.env, TERM: 'xterm', FANOUT_GEARMAN: '' },
+  });
+  let transcript = '';
+  let signalled = false;
+  const closed = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code));
+  });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    transcript += d;
+    if (signalled || !/\d+\/400 · ok [1-9]/.test(transcript)) return;
+    signalled = true;
+    void readFile(pidFile, 'utf8').then((pid) => process.kill(Number(pid), 'SIGINT'));
+  });
+  child.stdin.end();
+  return { code: await closed, transcript };
+}
+
 describe('on a terminal', () => {
+  it('after Ctrl-C, the summary tells the truth, no line per host never tried, and the cursor is back', async () => {
+    const { code, transcript } = await interruptedOnTerminal(['pull', ...fleet.hosts, '-c', '2']);
+    expect(code).toBe(130);
+    expect(transcript).toMatch(/interrupted · 400 hosts · [1-9]\d* ok · 0 failed · \d+ aborted · \d+ not attempted/);
+    expect(transcript).not.toContain('not_attempted');
+    // The bar hid the cursor; it is shown again before the summary, after the last frame.
+    expect(transcript.lastIndexOf('\u001b[?25h')).toBeGreaterThan(transcript.lastIndexOf('\u001b[?25l'));
+  });
+
   it('the progress bar stays drawn while the records go to -o (it is erased only at the end)', async () => {
     const hosts = join(dir, 'hosts.txt');
     await writeFile(hosts, `${fleet.hosts.join('\n')}\n`);

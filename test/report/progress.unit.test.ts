@@ -48,6 +48,10 @@ describe('progressLine', () => {
     expect(progressLine({ done: 1000, ok: 1000, failed: 0 }, 2000, 2000, 200, 200)).toContain('ETA');
   });
 
+  it('leaves hosts never tried (a stopped run marks them at once) out of the rate', () => {
+    expect(progressLine({ done: 2000, ok: 25, failed: 0, notAttempted: 1955 }, 2000, 5000, 200)).toMatch(/ · 9\.0 hosts\/s$/);
+  });
+
   it('names the hosts it is waiting on when only a few are left and the backend can tell', () => {
     const inFlight = (): readonly string[] => ['web03.dc1:8080', 'web07.dc1:8080'];
     expect(progressLine({ done: 1998, ok: 1998, failed: 0 }, 2000, 4000, 200, 200, inFlight)).toMatch(
