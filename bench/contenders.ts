@@ -2,12 +2,11 @@
 // Gearman mode also needs a gearmand and two `fanout worker` processes for the length of the scenario (started
 // per scenario: the workers' -c follows the scenario's C, and over HTTPS they need the CA in their environment):
 // their CPU is part of what the mode costs, so the contender names their pids.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SpawnedFleet } from '../fixtures/fleet/spawn-fleet.js';
+import { stopChild, type SpawnedFleet } from '../fixtures/fleet/spawn-fleet.js';
 import { fetchWorkers } from '../src/gearman/admin-client.js';
 import { parseServerAddress } from '../src/gearman/server-address.js';
 import { gearmandAvailable, startGearmand } from '../test/helpers/gearmand.js';
@@ -55,15 +54,6 @@ function curlConfig(ctx: ScenarioContext): string {
   return ctx.fleet.hosts.map((h) => `url = "${ctx.fleet.scheme}://${h}/"\noutput = "/dev/null"\n`).join('');
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const kill = setTimeout(() => child.kill('SIGKILL'), WORKER_STOP_GRACE_MS);
-  await exited;
-  clearTimeout(kill);
-}
-
 interface GearmanStack {
   address: string;
   helpers: { pid: number; role: HelperRole }[];
@@ -77,7 +67,7 @@ async function startGearmanStack(ctx: ScenarioContext, fanout: string, env: Reco
   for (let i = 0; i < GEARMAN_WORKERS; i++) {
     const args = ['worker', '--gearman', gearmand.address, '-c', perWorker, '-q'];
     const child = spawn(process.execPath, [fanout, ...args], { stdio: 'ignore', env: { ...process.env, ...env } });
-    ctx.cleanups.push(() => stopChild(child));
+    ctx.cleanups.push(() => stopChild(child, WORKER_STOP_GRACE_MS));
     helpers.push({ pid: child.pid!, role: 'worker' });
   }
   const address = parseServerAddress(gearmand.address);

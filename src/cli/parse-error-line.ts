@@ -1,7 +1,7 @@
 // oclif's own words for a command line it cannot parse, as one line: oclif prints the error and, for an unknown
 // flag or argument, the whole usage (48 lines for pull) after it, which scrolls the one thing that matters away.
 // This module only phrases; fanout-command.ts decides when it applies. Pure.
-import { closest, distance } from 'fastest-levenshtein';
+import { nearestWord } from './nearest-word.js';
 
 export interface FlagFacts {
   /** `SERVERS` in `--gearman=SERVERS`. */
@@ -62,7 +62,5 @@ function missingFlag(name: string, { helpValue, env }: FlagFacts): string {
 
 function suggestFlag(name: string, known: readonly string[]): string | null {
   // One letter (`-z`) is near every short name: no suggestion is better than a random one.
-  if (name.length < 2 || known.length === 0) return null;
-  const best = closest(name, [...known]);
-  return distance(name, best) <= MAX_DISTANCE ? best : null;
+  return name.length < 2 ? null : nearestWord(name, known, MAX_DISTANCE);
 }

@@ -4,6 +4,7 @@
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { OutcomeError } from './classify-error.js';
+import { shownHeaderValue } from './secret-headers.js';
 
 export interface ExchangeRequest {
   origin: string;
@@ -28,14 +29,11 @@ export interface ExchangeOutcome {
   error: unknown;
 }
 
-/** Header values that are secrets and never reach a record. */
-const REDACTED = new Set(['set-cookie', 'authorization', 'proxy-authorization', 'cookie']);
-
 function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    out[name] = REDACTED.has(name) ? '[redacted]' : Array.isArray(value) ? value.join(', ') : value;
+    out[name] = shownHeaderValue(name, Array.isArray(value) ? value.join(', ') : value);
   }
   return out;
 }

@@ -6,12 +6,8 @@ import type { TargetPlan } from '../hosts/host-source.js';
 import type { Target } from '../hosts/target.js';
 import type { PreparedSpec } from '../jobs/prepared-spec.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
+import { shownHeaderValue } from '../http/secret-headers.js';
 import { writeLines } from '../report/record-sink.js';
-
-// Request headers whose values are credentials: a dry run is often pasted into a ticket or a chat.
-// (src/http/exchange.ts redacts the same names in the response headers of records.)
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
-const REDACTED = '[redacted]';
 
 /** Resolves true when every line was written, false when the reader of `out` went away first. */
 export async function dryRun(prepared: PreparedSpec, plan: TargetPlan, out: Writable, asText: boolean): Promise<boolean> {
@@ -30,10 +26,11 @@ export async function dryRun(prepared: PreparedSpec, plan: TargetPlan, out: Writ
  * as HTTP compares them; the per-host Idempotency-Key is shown with `{host}` standing for each host.
  */
 export function describeDryRun(spec: RequestSpec, hosts: number): string {
-  const headers: Array<readonly [string, string]> = spec.headers.map(([name, value]) => {
-    const lower = name.toLowerCase();
-    return [lower, SECRET_HEADERS.has(lower) ? REDACTED : value];
-  });
+  // Secrets redacted: a dry run is often pasted into a ticket or a chat.
+  const headers: Array<readonly [string, string]> = spec.headers.map(([name, value]) => [
+    name.toLowerCase(),
+    shownHeaderValue(name, value),
+  ]);
   if (spec.idempotencyKeyPrefix !== null) headers.push(['idempotency-key', `${spec.idempotencyKeyPrefix}-{host}`]);
   const shown = headers.length === 0 ? 'none' : headers.map(([name, value]) => `${name}: ${value}`).join(', ');
   return [`dry run: ${count(hosts, 'host')}`, spec.method, bodyOf(spec), `headers: ${shown}`].join(' · ');
