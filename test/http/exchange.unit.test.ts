@@ -1,0 +1,27 @@
+// The exchange's record of response headers (--include-headers): a secret never reaches a record.
+import type { Dispatcher } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { startExchange, type ExchangeOutcome } from '../../src/http/exchange.js';
+
+const controller = { aborted: false, paused: false, reason: null, abort: () => undefined, pause: () => undefined, resume: () => undefined };
+
+describe('startExchange with keepHeaders', () => {
+  it('keeps the response headers, secrets redacted whatever their case', () => {
+    let handler: Dispatcher.DispatchHandler | null = null;
+    const dispatcher = { dispatch: (_options: unknown, h: Dispatcher.DispatchHandler) => ((handler = h), true) } as unknown as Dispatcher;
+    let outcome: ExchangeOutcome | null = null;
+    const request = { origin: 'http://127.0.0.1:1', path: '/', method: 'GET', headers: [], body: null, idleTimeoutMs: 1000 };
+    startExchange(dispatcher, { ...request, keepBody: false, maxBodyBytes: 0, keepHeaders: true }, (o) => (outcome = o));
+    const h = handler as unknown as Required<Dispatcher.DispatchHandler>;
+    h.onRequestStart(controller, {});
+    h.onResponseStart(
+      controller,
+      200,
+      { 'set-cookie': ['sid=s3cret', 'b=2'], authorization: 'Bearer t0ken', 'x-served-by': 'web01' },
+      'OK',
+    );
+    h.onResponseEnd(controller, {});
+    expect(outcome!.headers).toEqual({ 'set-cookie': '[redacted]', authorization: '[redacted]', 'x-served-by': 'web01' });
+    expect(JSON.stringify(outcome)).not.toMatch(/s3cret|t0ken/);
+  });
+});
