@@ -9,6 +9,8 @@ export const REQUEST_DEFAULTS = {
   connectTimeoutMs: 5_000,
   expect: '2xx',
   retries: 0,
+  retryDelayMs: 200,
+  retryMaxDelayMs: 10_000,
   maxBodyBytes: 1024 * 1024,
   /** Requests in flight at most (local mode; the limit each job carries in gearman mode). */
   concurrency: 100,

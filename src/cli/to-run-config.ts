@@ -73,7 +73,7 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const runId = flags['run-id'] ?? randomBytes(6).toString('base64url');
   if (!RUN_ID.test(runId)) throw new UsageError(`--run-id: "${runId}" must be 1-40 letters, digits, dot, dash or underscore`);
   const timeoutMs = parseDuration('timeout', flags.timeout);
-  const gearman = flags.gearman === undefined || flags.gearman === '' ? undefined : parseServersFlag(flags.gearman);
+  const gearman = flags.gearman === undefined ? undefined : parseServersFlag(flags.gearman);
   if (gearman !== undefined && flags.threads !== undefined) {
     throw new UsageError('--threads is for local mode; with --gearman the workers spread the requests');
   }
@@ -86,6 +86,13 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     connectTimeoutMs: Math.min(parseDuration('connect-timeout', flags['connect-timeout']), timeoutMs),
     expect: flags.expect,
     retries: flags.retries,
+    retryDelayMs: REQUEST_DEFAULTS.retryDelayMs,
+    retryMaxDelayMs: REQUEST_DEFAULTS.retryMaxDelayMs,
+    retryUnsafe: false,
+    deadlineMs: null,
+    followRedirects: 0,
+    followAnyHost: false,
+    secretHeaders: [],
     idempotencyKeyPrefix: verb === 'push' && push?.['idempotency-key'] !== false ? runId : null,
     captureBody: flags.body === true,
     maxBodyBytes: parseSize('max-body', flags['max-body']),

@@ -23,6 +23,8 @@ export interface BatchOptions {
   concurrency: number;
   dispatcher: Dispatcher;
   signal?: AbortSignal | undefined;
+  /** Stops starting hosts: those in flight finish normally, the rest end `not_attempted`. */
+  drain?: AbortSignal | undefined;
   /** A cap shared by several batches running at once (a worker's own --concurrency). */
   limit?: LimitFunction | undefined;
   /** Tags each record (gearman mode: which worker did it). */

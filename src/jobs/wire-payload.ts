@@ -55,6 +55,8 @@ const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isNullableString = (v: unknown): v is string | null => v === null || typeof v === 'string';
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isPositive = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const isNullablePositive = (v: unknown): v is number | null => v === null || isPositive(v);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((name) => typeof name === 'string');
 const isHeaders = (v: unknown): v is Array<[string, string]> =>
   Array.isArray(v) && v.every((h) => Array.isArray(h) && h.length === 2 && typeof h[0] === 'string' && typeof h[1] === 'string');
 
@@ -71,6 +73,13 @@ function decodeSpec(raw: unknown): RequestSpec {
     connectTimeoutMs: field(raw, 'connectTimeoutMs', d.connectTimeoutMs, isPositive, 'a positive integer'),
     expect: field(raw, 'expect', d.expect, isString, 'a status list such as "2xx"'),
     retries: field(raw, 'retries', d.retries, isCount, 'a non-negative integer'),
+    retryDelayMs: field(raw, 'retryDelayMs', d.retryDelayMs, isCount, 'a non-negative integer'),
+    retryMaxDelayMs: field(raw, 'retryMaxDelayMs', d.retryMaxDelayMs, isCount, 'a non-negative integer'),
+    retryUnsafe: field(raw, 'retryUnsafe', d.retryUnsafe, isBool, 'a boolean'),
+    deadlineMs: field(raw, 'deadlineMs', d.deadlineMs, isNullablePositive, 'a positive integer or null'),
+    followRedirects: field(raw, 'followRedirects', d.followRedirects, isCount, 'a non-negative integer'),
+    followAnyHost: field(raw, 'followAnyHost', d.followAnyHost, isBool, 'a boolean'),
+    secretHeaders: field(raw, 'secretHeaders', d.secretHeaders, isStrings, 'an array of header names'),
     idempotencyKeyPrefix: field(raw, 'idempotencyKeyPrefix', d.idempotencyKeyPrefix, isNullableString, 'a string or null'),
     captureBody: field(raw, 'captureBody', d.captureBody, isBool, 'a boolean'),
     maxBodyBytes: field(raw, 'maxBodyBytes', d.maxBodyBytes, isCount, 'a non-negative integer'),

@@ -16,6 +16,7 @@ export const RESULT_CODES = [
   'not_attempted',
   'job_lost',
   'worker_error',
+  'denied',
 ] as const;
 
 export type ResultCode = (typeof RESULT_CODES)[number];
@@ -35,5 +36,7 @@ export interface HostResult {
   bytes: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** With --follow: redirects followed before the final answer. */
+  redirects?: number;
   worker?: string;
 }

@@ -7,7 +7,10 @@ import type { HostResult } from '../record/host-result.js';
 
 export interface BackendRunOptions {
   concurrency: number;
+  /** Ends the run now: requests in flight end `aborted`, hosts not started `not_attempted`. */
   signal: AbortSignal;
+  /** Stops starting hosts (--max-failures): requests in flight finish normally, hosts not started end `not_attempted`. */
+  drain?: AbortSignal | undefined;
 }
 
 export type BackendEvent =
