@@ -36,6 +36,9 @@ export interface BatchOptions {
 /** Records ready but not yet taken by the consumer, beyond which the input is not pulled. */
 const BUFFERED_RECORDS_MAX = 4096;
 
+/** The error of a host a drain kept from starting (the runner's summary says why the run stopped starting hosts). */
+const DRAINED = 'the run stopped starting hosts before this one';
+
 type Start = (release: () => void) => void;
 const immediately = (start: Start): void => start(() => undefined);
 
@@ -71,12 +74,23 @@ export async function* executeBatch(
     c?.();
     p?.();
   };
-  stop.signal.addEventListener('abort', () => {
+  /** A retry waiting for its delay is a request not started yet: a drain or a stop ends it with the failure it had. */
+  const settleWaitingRetries = (): void => {
     for (const [timer, settle] of retryTimers) {
       clearTimeout(timer);
       settle();
     }
     retryTimers.clear();
+  };
+  const draining = (): boolean => options.drain?.aborted === true || stop.signal.aborted;
+  const notStartedReason = (): string => (stop.signal.aborted ? 'interrupted before the request started' : DRAINED);
+  const onDrain = (): void => {
+    settleWaitingRetries();
+    wake();
+  };
+  options.drain?.addEventListener('abort', onDrain, { once: true });
+  stop.signal.addEventListener('abort', () => {
+    settleWaitingRetries();
     const reason = new OutcomeError('aborted', 'interrupted while in flight');
     for (const exchange of inFlight) exchange.abort(reason);
     wake();
@@ -101,12 +115,13 @@ export async function* executeBatch(
   const settleWithout = (target: Target, url: string, attempts: number, started: number, code: ResultCode, error: string): void =>
     finish(resultWithoutResponse(context(target, url, attempts, started), code, error));
 
-  const attempt = (target: Target, url: string, attemptNo: number, started: number): void => {
+  /** `previous`: the failure a retry follows, which stays the host's record if the retry never starts. */
+  const attempt = (target: Target, url: string, attemptNo: number, started: number, previous: HostResult | null): void => {
     acquire((release) => {
-      if (stop.signal.aborted) {
+      if (draining()) {
         release();
-        const code = attemptNo === 1 ? 'not_attempted' : 'aborted';
-        settleWithout(target, url, attemptNo - 1, started, code, 'interrupted before the request started');
+        if (previous !== null) finish(previous);
+        else settleWithout(target, url, 0, started, 'not_attempted', notStartedReason());
         return;
       }
       let request;
@@ -126,10 +141,10 @@ export async function* executeBatch(
         deadlines.remove(deadline);
         if (exchange) inFlight.delete(exchange);
         const result = resultFromOutcome(context(target, url, attemptNo, started), outcome, prepared.isExpected);
-        if (!result.ok && attemptNo <= spec.retries && isRetryable(result.code) && !stop.signal.aborted) {
+        if (!result.ok && attemptNo <= spec.retries && isRetryable(result.code) && !draining()) {
           const timer = setTimeout(() => {
             retryTimers.delete(timer);
-            attempt(target, url, attemptNo + 1, started);
+            attempt(target, url, attemptNo + 1, started, result);
           }, retryDelayMs(attemptNo));
           retryTimers.set(timer, () => finish(result));
           return;
@@ -146,12 +161,11 @@ export async function* executeBatch(
     const started = performance.now();
     const { url, error } = prepared.urlOrHost(target);
     if (error !== null) settleWithout(target, url, 0, started, 'invalid_target', error);
-    else if (stop.signal.aborted) settleWithout(target, url, 0, started, 'not_attempted', 'interrupted before the request started');
-    else attempt(target, url, 1, started);
+    else if (draining()) settleWithout(target, url, 0, started, 'not_attempted', notStartedReason());
+    else attempt(target, url, 1, started, null);
   };
 
-  const hasRoom = (): boolean =>
-    consumerGone || (ready.length < BUFFERED_RECORDS_MAX && (stop.signal.aborted || active < options.concurrency));
+  const hasRoom = (): boolean => consumerGone || (ready.length < BUFFERED_RECORDS_MAX && (draining() || active < options.concurrency));
 
   const produce = async (): Promise<void> => {
     try {
@@ -187,6 +201,7 @@ export async function* executeBatch(
     consumerGone = true;
     stop.abort();
     options.signal?.removeEventListener('abort', onOuterAbort);
+    options.drain?.removeEventListener('abort', onDrain);
     deadlines.clear();
     void producing; // it stops at its next target; a stalled input (stdin) must not hold the consumer
   }

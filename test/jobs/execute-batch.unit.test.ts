@@ -91,6 +91,48 @@ describe('executeBatch', () => {
     expect(records.filter((r) => r.code === 'not_attempted').every((r) => r.attempts === 0)).toBe(true);
   });
 
+  it('on drain: requests in flight finish normally, hosts not started → not_attempted, one record per host', async () => {
+    const dispatcher = new ScriptedDispatcher();
+    const { targets } = countingTargets(50);
+    const drainRun = new AbortController();
+    const records: HostResult[] = [];
+    const done = drain(
+      executeBatch(DEFAULT_SPEC, targets, { concurrency: 5, dispatcher: dispatcher as unknown as Dispatcher, drain: drainRun.signal }),
+      records,
+    );
+    await dispatcher.whenPending(5);
+    drainRun.abort();
+    await tick();
+    expect(dispatcher.pending).toHaveLength(5); // nothing new started, nothing in flight cut
+    for (let i = 0; i < 5; i++) dispatcher.answer();
+    await done;
+    expect(records).toHaveLength(50);
+    const count = (code: string) => records.filter((r) => r.code === code).length;
+    expect(count('ok')).toBe(5);
+    expect(count('not_attempted')).toBe(45);
+    expect(dispatcher.maxInFlight).toBe(5);
+  });
+
+  it('on drain: a host waiting to retry keeps the failure it had, and is not tried again', async () => {
+    const dispatcher = new ScriptedDispatcher();
+    const drainRun = new AbortController();
+    const records: HostResult[] = [];
+    const done = drain(
+      executeBatch({ ...DEFAULT_SPEC, retries: 3 }, [{ host: '10.0.0.1:80', index: 0 }], {
+        concurrency: 1,
+        dispatcher: dispatcher as unknown as Dispatcher,
+        drain: drainRun.signal,
+      }),
+      records,
+    );
+    await dispatcher.whenPending(1);
+    dispatcher.refuse();
+    await tick();
+    drainRun.abort();
+    await done;
+    expect(records).toEqual([expect.objectContaining({ code: 'refused', attempts: 1 })]);
+  });
+
   it('retries a refused connect up to --retries, and counts the attempts', async () => {
     const dispatcher = new ScriptedDispatcher();
     const records: HostResult[] = [];
