@@ -64,3 +64,27 @@ function suggestFlag(name: string, known: readonly string[]): string | null {
   // One letter (`-z`) is near every short name: no suggestion is better than a random one.
   return name.length < 2 ? null : nearestWord(name, known, MAX_DISTANCE);
 }
+
+export interface SwitchWithValue {
+  /** As typed: `--progress=false`. */
+  token: string;
+  name: string;
+  allowNo: boolean;
+}
+
+/** The first `--switch=value` on a command line, before any `--`; null when there is none. */
+export function switchWithValue(argv: readonly string[], switches: ReadonlyMap<string, boolean>): SwitchWithValue | null {
+  for (const token of argv) {
+    if (token === '--') break;
+    const match = /^--(?:no-)?([^=]+)=/.exec(token);
+    const name = match?.[1];
+    if (name !== undefined && switches.has(name)) return { token, name, allowNo: switches.get(name) === true };
+  }
+  return null;
+}
+
+/** `--progress=false: --progress takes no value; write --progress or --no-progress (see fanout pull --help)`. */
+export function switchValueLine({ token, name, allowNo }: SwitchWithValue, command: string): string {
+  const forms = allowNo ? `write --${name} or --no-${name}` : `write --${name} alone`;
+  return `${token}: --${name} takes no value; ${forms} (see ${command} --help)`;
+}

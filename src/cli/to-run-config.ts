@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import type { Interfaces } from '@oclif/core';
 import { REQUEST_DEFAULTS } from '../defaults.js';
 import type { HostSource } from '../hosts/host-source.js';
+import { compileUrlTemplate } from '../hosts/url-template.js';
+import { parseExpect } from '../http/expect-status.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import type { OutputFormat, RunConfig } from '../run/run-config.js';
 import { checkForgottenFileFlag } from './forgotten-file-flag.js';
@@ -47,6 +49,15 @@ function defaultHeaders(given: ReadonlyArray<readonly [string, string]>, body: P
   return added;
 }
 
+/** Runs a lower layer's check of a flag's value; its error becomes a usage error that names the flag. */
+function checkFlag(flag: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
+}
+
 export interface ConfigInput {
   verb: Verb;
   flags: RunFlags;
@@ -72,6 +83,8 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
       : null;
   const runId = flags['run-id'] ?? randomBytes(6).toString('base64url');
   if (!RUN_ID.test(runId)) throw new UsageError(`--run-id: "${runId}" must be 1-40 letters, digits, dot, dash or underscore`);
+  checkFlag('-u/--url', () => compileUrlTemplate(flags.url));
+  checkFlag('--expect', () => parseExpect(flags.expect));
   const timeoutMs = parseDuration('timeout', flags.timeout);
   const gearman = flags.gearman === undefined ? undefined : parseServersFlag(flags.gearman);
   if (gearman !== undefined && flags.threads !== undefined) {

@@ -11,7 +11,7 @@
 // - In a URL (`scheme://…`) only the authority expands (`http://web[1-3]:8080/x`); brackets in the path, query
 //   or fragment are the URL's own business (`?a[]=1`) and stay as they are.
 
-import { HostEntryError } from './host-input-error.js';
+import { HostEntryError, quoted } from './host-input-error.js';
 import { isIpv6Literal, MAX_DIGITS, parseSpan, rangeScope, spanValue } from './range-syntax.js';
 
 /** An entry expanding to more hosts than this is refused, as almost certainly a typo (`[1-1000000000]`). */
@@ -38,7 +38,7 @@ export function expandRanges(entry: string): Generator<string> {
   const size = patternSize(pattern);
   if (size > MAX_EXPANSION) {
     throw new HostEntryError(
-      `"${entry}" expands to ${size.toLocaleString('en-US')} hosts; at most ${MAX_EXPANSION.toLocaleString('en-US')} per entry`,
+      `${quoted(entry)} expands to ${size.toLocaleString('en-US')} hosts; at most ${MAX_EXPANSION.toLocaleString('en-US')} per entry`,
     );
   }
   return combine(pattern, 0, pattern.literals[0] ?? '');
@@ -75,7 +75,13 @@ function parsePattern(entry: string): RangePattern {
       break;
     }
     const close = expandable.indexOf(']', open + 1);
-    if (close === -1) throw new HostEntryError(`unclosed range "${entry}"`);
+    if (close === -1) {
+      // `[::1` is an IPv6 address missing its `]` far more often than a range missing one.
+      const ipv6 = expandable.slice(open + 1).includes(':');
+      throw new HostEntryError(
+        ipv6 ? `unclosed "[" of IPv6 address in ${quoted(entry)} (write [::1]:8080)` : `unclosed range ${quoted(entry)}`,
+      );
+    }
     const content = expandable.slice(open + 1, close);
     if (isIpv6Literal(content)) {
       literal += expandable.slice(i, close + 1);
@@ -91,20 +97,20 @@ function parsePattern(entry: string): RangePattern {
 }
 
 function parseGroup(content: string, entry: string): Span[] {
-  if (content === '') throw new HostEntryError(`empty range "[]" in "${entry}"`);
+  if (content === '') throw new HostEntryError(`empty range "[]" in ${quoted(entry)}`);
   return content.split(',').map((item) => {
     const bounds = parseSpan(item);
     if (bounds === null) {
       const kind = /[^\d,-]/.test(content) ? 'non-numeric' : 'malformed';
-      throw new HostEntryError(`${kind} range "[${content}]" in "${entry}"`);
+      throw new HostEntryError(`${kind} range ${quoted(`[${content}]`)} in ${quoted(entry)}`);
     }
     const { from, to } = bounds;
     if (from.length > MAX_DIGITS || to.length > MAX_DIGITS) {
-      throw new HostEntryError(`range bound too large in "[${content}]" in "${entry}"`);
+      throw new HostEntryError(`range bound too large in ${quoted(`[${content}]`)} in ${quoted(entry)}`);
     }
     const start = Number(from);
     const end = Number(to);
-    if (start > end) throw new HostEntryError(`reversed range "${item}" in "${entry}"`);
+    if (start > end) throw new HostEntryError(`reversed range ${quoted(item)} in ${quoted(entry)}`);
     return { start, end, width: from.length };
   });
 }

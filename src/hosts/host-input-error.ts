@@ -2,6 +2,15 @@
 // The parsers below this layer know only the entry, so they throw HostEntryError with a bare reason;
 // host-source.ts knows the file and line and turns it into a HostInputError (a usage error: nothing is sent).
 
+/** Characters of an entry an error message shows; the rest is cut (a 10 MB line must not become a 10 MB message). */
+export const QUOTED_MAX = 60;
+
+/** `"web[01-"`, or for an entry too long to echo its start and its length: `"aaaa…" (10,000,000 characters)`. */
+export function quoted(text: string): string {
+  if (text.length <= QUOTED_MAX) return `"${text}"`;
+  return `"${text.slice(0, QUOTED_MAX)}…" (${text.length.toLocaleString('en-US')} characters)`;
+}
+
 /** A malformed entry, without location: `unclosed range "web[01-"`. */
 export class HostEntryError extends Error {
   override readonly name = 'HostEntryError';

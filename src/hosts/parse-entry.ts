@@ -5,7 +5,7 @@
 // and a full `http://` or `https://` URL (used as is). Everything else throws HostEntryError with a reason.
 
 import { isIPv4, isIPv6 } from 'node:net';
-import { HostEntryError } from './host-input-error.js';
+import { HostEntryError, quoted } from './host-input-error.js';
 
 export interface ParsedEntry {
   /** The entry as given: `web01:8080`, `[::1]:80`, `https://web01/x`. */
@@ -30,7 +30,7 @@ const DIGITS = /^\d+$/;
 const MAX_HOSTNAME_LENGTH = 253;
 
 export function parseEntry(host: string): ParsedEntry {
-  if (/\s/.test(host)) throw new HostEntryError(`whitespace inside "${host}"`);
+  if (/\s/.test(host)) throw new HostEntryError(`whitespace inside ${quoted(host)}`);
   if (host === '') throw new HostEntryError('empty host');
   if (host.startsWith('[')) return parseBracketed(host);
   const scheme = SCHEME.exec(host)?.[1];
@@ -39,14 +39,14 @@ export function parseEntry(host: string): ParsedEntry {
 }
 
 function parseUrl(host: string, scheme: string): ParsedEntry {
-  if (!/^https?$/i.test(scheme)) throw new HostEntryError(`unsupported scheme "${scheme}:" in "${host}" (http or https only)`);
+  if (!/^https?$/i.test(scheme)) throw new HostEntryError(`unsupported scheme "${scheme}:" in ${quoted(host)} (http or https only)`);
   // `new URL('http:/x')` quietly repairs it to `http://x/`: a typo we would rather report.
-  if (!HTTP_URL.test(host)) throw new HostEntryError(`malformed URL "${host}" (expected ${scheme}://…)`);
+  if (!HTTP_URL.test(host)) throw new HostEntryError(`malformed URL ${quoted(host)} (expected ${scheme}://…)`);
   let url: URL;
   try {
     url = new URL(host);
   } catch {
-    throw new HostEntryError(`invalid URL "${host}"`);
+    throw new HostEntryError(`invalid URL ${quoted(host)}`);
   }
   return { host, hostname: url.hostname, port: url.port === '' ? null : Number(url.port), url: host };
 }
@@ -56,7 +56,7 @@ function parseBracketed(host: string): ParsedEntry {
   const address = match?.[1];
   // Zone ids (`fe80::1%eth0`) pass isIPv6 but no URL can carry them.
   if (address === undefined || !isIPv6(address) || address.includes('%')) {
-    throw new HostEntryError(`invalid IPv6 literal "${host}"`);
+    throw new HostEntryError(`invalid IPv6 literal ${quoted(host)}`);
   }
   const port = match?.[2];
   return { host, hostname: `[${address}]`, port: port === undefined ? null : parsePort(port, host), url: null };
@@ -66,7 +66,7 @@ function parseHostPort(host: string): ParsedEntry {
   const colon = host.indexOf(':');
   if (colon !== -1 && host.indexOf(':', colon + 1) !== -1) {
     const hint = isIPv6(host) && !host.includes('%') ? `; write an IPv6 address in brackets: "[${host}]"` : '';
-    throw new HostEntryError(`invalid host "${host}"${hint}`);
+    throw new HostEntryError(`invalid host ${quoted(host)}${hint}`);
   }
   const hostname = colon === -1 ? host : host.slice(0, colon);
   checkHostname(hostname, host);
@@ -75,21 +75,21 @@ function parseHostPort(host: string): ParsedEntry {
 
 function checkHostname(hostname: string, host: string): void {
   if (hostname.length > MAX_HOSTNAME_LENGTH) {
-    throw new HostEntryError(`hostname longer than ${MAX_HOSTNAME_LENGTH} characters in "${host}"`);
+    throw new HostEntryError(`hostname longer than ${MAX_HOSTNAME_LENGTH} characters in ${quoted(host)}`);
   }
   // One trailing dot is the DNS root (`web01.dc1.`), legal; empty labels elsewhere are not.
   const labels = (hostname.endsWith('.') ? hostname.slice(0, -1) : hostname).split('.');
   if (!labels.every((label) => LABEL.test(label))) {
-    throw new HostEntryError(`invalid hostname "${hostname}"${hostname === host ? '' : ` in "${host}"`}`);
+    throw new HostEntryError(`invalid hostname ${quoted(hostname)}${hostname === host ? '' : ` in ${quoted(host)}`}`);
   }
   // A URL parser reads a name ending in a number as IPv4 (`http://1/` is 0.0.0.1, `http://web.1/` fails).
   if (DIGITS.test(labels.at(-1) ?? '') && !isIPv4(hostname)) {
-    throw new HostEntryError(`"${hostname}" is neither a valid IPv4 address nor a hostname (a name cannot end in a number)`);
+    throw new HostEntryError(`${quoted(hostname)} is neither a valid IPv4 address nor a hostname (a name cannot end in a number)`);
   }
 }
 
 function parsePort(port: string, host: string): number {
   const value = DIGITS.test(port) ? Number(port) : Number.NaN;
-  if (!(value >= 1 && value <= 65535)) throw new HostEntryError(`invalid port "${port}" in "${host}" (1-65535)`);
+  if (!(value >= 1 && value <= 65535)) throw new HostEntryError(`invalid port ${quoted(port)} in ${quoted(host)} (1-65535)`);
   return value;
 }

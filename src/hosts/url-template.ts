@@ -11,7 +11,7 @@
 // a valid entry make a broken URL is a port after `{host}` (`http://{host}:9000/` with `web01:8080`:
 // `http://web01:8080:9000/`): `check` finds it while the hosts are planned, before anything is sent.
 
-import { HostEntryError } from './host-input-error.js';
+import { HostEntryError, quoted } from './host-input-error.js';
 import { parseEntry, type ParsedEntry } from './parse-entry.js';
 import type { Target } from './target.js';
 
@@ -43,7 +43,7 @@ export interface UrlTemplate {
 export function compileUrlTemplate(source: string = DEFAULT_URL_TEMPLATE): UrlTemplate {
   const scheme = TEMPLATE_SCHEME.exec(source)?.[1]?.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') {
-    throw new UrlTemplateError(`URL template "${source}" must start with http:// or https://`);
+    throw new UrlTemplateError(`URL template ${quoted(source)} must start with http:// or https://`);
   }
   const parts = splitTemplate(source);
   const defaultPort = DEFAULT_PORTS[scheme];
@@ -55,7 +55,7 @@ export function compileUrlTemplate(source: string = DEFAULT_URL_TEMPLATE): UrlTe
     return url;
   };
   if (!URL.canParse(fill(SAMPLE_ENTRY, 0))) {
-    throw new UrlTemplateError(`URL template "${source}" does not make a valid URL (tried with host ${SAMPLE_ENTRY.host})`);
+    throw new UrlTemplateError(`URL template ${quoted(source)} does not make a valid URL (tried with host ${SAMPLE_ENTRY.host})`);
   }
   const portAfterHost = portAfterHostFix(source);
   return {
@@ -65,7 +65,9 @@ export function compileUrlTemplate(source: string = DEFAULT_URL_TEMPLATE): UrlTe
     },
     check(entry) {
       if (portAfterHost === null || entry.url !== null || entry.port === null) return;
-      throw new HostEntryError(`"${entry.host}" already has a port and -u puts another after {host}: use {hostname} (${portAfterHost})`);
+      throw new HostEntryError(
+        `${quoted(entry.host)} already has a port and -u puts another after {host}: use {hostname} (${portAfterHost})`,
+      );
     },
   };
 }
@@ -107,11 +109,11 @@ function splitTemplate(source: string): Part[] {
     }
     if (open > i) parts.push({ literal: source.slice(i, open) });
     const close = source.indexOf('}', open);
-    if (close === -1) throw new UrlTemplateError(`unclosed "{" in URL template "${source}"`);
+    if (close === -1) throw new UrlTemplateError(`unclosed "{" in URL template ${quoted(source)}`);
     const name = source.slice(open + 1, close);
     if (!isPlaceholder(name)) {
       const known = PLACEHOLDERS.map((p) => `{${p}}`).join(', ');
-      throw new UrlTemplateError(`unknown placeholder {${name}} in URL template "${source}" (known: ${known})`);
+      throw new UrlTemplateError(`unknown placeholder {${name}} in URL template ${quoted(source)} (known: ${known})`);
     }
     parts.push({ placeholder: name });
     i = close + 1;

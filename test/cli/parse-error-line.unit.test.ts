@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseErrorLine } from '../../src/cli/parse-error-line.js';
+import { parseErrorLine, switchValueLine, switchWithValue } from '../../src/cli/parse-error-line.js';
 
 const flags = { concurrency: {}, 'connect-timeout': {}, format: {}, gearman: { helpValue: 'SERVERS', env: 'FANOUT_GEARMAN' } };
 const line = (message: string, unknownFlags?: string[]): string => parseErrorLine({ message, unknownFlags, flags, command: 'fanout pull' });
@@ -36,6 +36,31 @@ describe('parseErrorLine', () => {
   it('keeps any other error as one line, without oclif’s framing', () => {
     expect(line('Expected --format=xml to be one of: auto, ndjson, text\nSee more help with --help')).toBe(
       'Expected --format=xml to be one of: auto, ndjson, text (see fanout pull --help)',
+    );
+  });
+});
+
+describe('switchWithValue', () => {
+  const switches = new Map([
+    ['quiet', false],
+    ['progress', true],
+  ]);
+
+  it.each([
+    [['127.0.0.1', '--quiet=yes'], '--quiet=yes'],
+    [['--no-progress=1'], '--no-progress=1'],
+    [['--progress=false', '--quiet=no'], '--progress=false'],
+  ])('finds the first switch given a value in %j', (argv, token) => {
+    expect(switchWithValue(argv, switches)?.token).toBe(token);
+  });
+
+  it.each([[['--quiet', '--progress']], [['--summary=x.json']], [['--', '--quiet=yes']]])('finds none in %j', (argv) => {
+    expect(switchWithValue(argv, switches)).toBeNull();
+  });
+
+  it('says how the switch is written instead', () => {
+    expect(switchValueLine({ token: '--progress=false', name: 'progress', allowNo: true }, 'fanout pull')).toBe(
+      '--progress=false: --progress takes no value; write --progress or --no-progress (see fanout pull --help)',
     );
   });
 });
