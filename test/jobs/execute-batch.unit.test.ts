@@ -1,4 +1,5 @@
 // The batch executor with a scripted dispatcher: its guarantees without sockets or timing.
+import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Target } from '../../src/hosts/target.js';
@@ -342,6 +343,30 @@ describe('executeBatch: back-off and the host deadline', () => {
         code: 'timeout',
         attempts: 1,
         error: "no complete response within 1000 ms; not retried: the host's deadline (1500 ms) leaves no time for another attempt",
+      }),
+    ]);
+  });
+
+  it('ends a retry that waited past the deadline for a slot it shares with other jobs with the failure it had', async () => {
+    const dispatcher = new ScriptedDispatcher();
+    const shared = pLimit(1); // a worker's --concurrency 1, held by another job's hung host
+    const options = { concurrency: 1, dispatcher: dispatcher as unknown as Dispatcher, limit: shared };
+    const records: HostResult[] = [];
+    const retried = drain(
+      executeBatch({ ...DEFAULT_SPEC, retries: 2, retryDelayMs: 100, retryMaxDelayMs: 100, deadlineMs: 500 }, [HOST], options),
+      records,
+    );
+    await dispatcher.whenPending(1);
+    const other = drain(executeBatch({ ...DEFAULT_SPEC, timeoutMs: 1000 }, [{ host: '10.0.0.2:80', index: 0 }], options), []);
+    dispatcher.refuse(); // at 0: the other job's host takes the slot and hangs until its timeout at 1000
+    await vi.advanceTimersByTimeAsync(1000);
+    await Promise.all([retried, other]);
+    expect(dispatcher.maxInFlight).toBe(1);
+    expect(records).toEqual([
+      expect.objectContaining({
+        code: 'refused',
+        attempts: 1,
+        error: "connect ECONNREFUSED; not retried: the host's deadline (500 ms) leaves no time for another attempt",
       }),
     ]);
   });
