@@ -156,8 +156,11 @@ export async function* executeBatch(
         return;
       }
       const now = performance.now();
+      // The first attempt has the whole deadline, exactly: (now + d) - now can come out a hair under d.
+      let timeLeft = hostDeadline;
       if (run.attempts === 0) run.deadlineAt = now + hostDeadline;
-      else if (previous !== null && now >= run.deadlineAt) {
+      else timeLeft = run.deadlineAt - now;
+      if (timeLeft <= 0 && previous !== null) {
         // The wait for a request slot (a worker's limit shared with other jobs) ate the time left.
         release();
         finish(noTimeLeft(previous));
@@ -172,7 +175,6 @@ export async function* executeBatch(
         return;
       }
       run.attempts++;
-      const timeLeft = run.deadlineAt - now;
       const cut = timeLeft < spec.timeoutMs;
       let exchange: RunningExchange | null = null;
       const deadline = deadlines.add(

@@ -330,6 +330,16 @@ describe('executeBatch: back-off and the host deadline', () => {
     expect(records[0]!.durationMs).toBe(2500);
   });
 
+  it('gives a first attempt the whole timeout when the deadline is the timeout (no retries), whatever the clock reads', async () => {
+    vi.advanceTimersByTime(1234.5678); // (now + 1500) - now is a hair under 1500 here
+    const dispatcher = new ScriptedDispatcher();
+    const { records, done } = runOne({ ...DEFAULT_SPEC, timeoutMs: 1500 }, dispatcher);
+    await dispatcher.whenPending(1);
+    await vi.advanceTimersByTimeAsync(1500);
+    await done;
+    expect(records).toEqual([expect.objectContaining({ code: 'timeout', attempts: 1, error: 'no complete response within 1500 ms' })]);
+  });
+
   it('does not wait out a back-off that would end past the deadline: the host ends at once with its failure', async () => {
     const dispatcher = new ScriptedDispatcher();
     const spec = { ...DEFAULT_SPEC, retries: 2, timeoutMs: 1000, deadlineMs: 1500, retryDelayMs: 2000, retryMaxDelayMs: 2000 };
