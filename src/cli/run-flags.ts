@@ -65,9 +65,29 @@ export const runFlags = {
   }),
   retries: Flags.integer({
     helpGroup: 'RETRIES AND SAFETY',
-    description: 'retries of requests that never left (refused, connect timeout, DNS)',
+    description:
+      'retries per host: of failures where nothing was sent (refused, DNS, connect timeout), and of reset, timeout, ' +
+      '408/429/502/503/504 only for GET/HEAD/PUT/DELETE/OPTIONS or a request with an Idempotency-Key',
     default: REQUEST_DEFAULTS.retries,
     min: 0,
+  }),
+  'retry-delay': Flags.string({
+    helpGroup: 'RETRIES AND SAFETY',
+    description: 'first back-off before a retry; doubles per retry, with full jitter',
+    default: durationText(REQUEST_DEFAULTS.retryDelayMs),
+  }),
+  'retry-max-delay': Flags.string({
+    helpGroup: 'RETRIES AND SAFETY',
+    description: "longest back-off, and the cap on a 429/503's Retry-After",
+    default: durationText(REQUEST_DEFAULTS.retryMaxDelayMs),
+  }),
+  'retry-unsafe': Flags.boolean({
+    helpGroup: 'RETRIES AND SAFETY',
+    description: 'also retry reset, timeout and 408/429/502/503/504 of requests that may not be repeated safely',
+  }),
+  deadline: Flags.string({
+    helpGroup: 'RETRIES AND SAFETY',
+    description: 'time per host for every attempt and back-off (default: timeout × (retries+1) + retry-max-delay × retries)',
   }),
   body: Flags.boolean({ helpGroup: 'REQUEST', description: 'put the response body in each record (JSON parsed when it is JSON)' }),
   'max-body': Flags.string({

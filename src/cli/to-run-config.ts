@@ -58,6 +58,21 @@ function checkFlag(flag: string, check: () => unknown): void {
   }
 }
 
+/**
+ * --retry-delay, --retry-max-delay, --retry-unsafe, --deadline. A --retry-delay above --retry-max-delay is not an
+ * error (the cap wins, as it does for every back-off: `--retry-max-delay 100ms` alone must not need a smaller
+ * --retry-delay too). A --deadline shorter than --timeout is kept: the executor gives every attempt at most the time
+ * its host has left, so it cuts the attempt short.
+ */
+function retryFlags(flags: RunFlags): Pick<RequestSpec, 'retryDelayMs' | 'retryMaxDelayMs' | 'retryUnsafe' | 'deadlineMs'> {
+  return {
+    retryDelayMs: parseDuration('retry-delay', flags['retry-delay']),
+    retryMaxDelayMs: parseDuration('retry-max-delay', flags['retry-max-delay']),
+    retryUnsafe: flags['retry-unsafe'] === true,
+    deadlineMs: flags.deadline === undefined ? null : parseDuration('deadline', flags.deadline),
+  };
+}
+
 export interface ConfigInput {
   verb: Verb;
   flags: RunFlags;
@@ -99,10 +114,7 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     connectTimeoutMs: Math.min(parseDuration('connect-timeout', flags['connect-timeout']), timeoutMs),
     expect: flags.expect,
     retries: flags.retries,
-    retryDelayMs: REQUEST_DEFAULTS.retryDelayMs,
-    retryMaxDelayMs: REQUEST_DEFAULTS.retryMaxDelayMs,
-    retryUnsafe: false,
-    deadlineMs: null,
+    ...retryFlags(flags),
     followRedirects: 0,
     followAnyHost: false,
     secretHeaders: [],

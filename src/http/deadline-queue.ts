@@ -1,6 +1,7 @@
-// Whole-request deadlines with one timer for a whole batch instead of one per request. Every request of a
+// Whole-request deadlines with one timer for a whole batch instead of one per request. Almost every request of a
 // batch has the same timeout, so deadlines arrive in start order: a FIFO (doubly linked, O(1) removal) holds them
-// sorted, and a single timer is armed for the head.
+// sorted, and a single timer is armed for the head. A shorter one (a host's last attempt cut short by its
+// deadline) is put in its place by walking back from the tail: O(1) for the common case, rare otherwise.
 
 export interface Deadline {
   readonly at: number;
@@ -20,13 +21,22 @@ export class DeadlineQueue {
     private readonly now: () => number = performance.now.bind(performance),
   ) {}
 
-  /** Starts a deadline `timeoutMs` from now; `expire` runs once unless the deadline is removed first. */
-  add(expire: () => void): Deadline {
-    const entry: Deadline = { at: this.now() + this.timeoutMs, expire, prev: this.#tail, next: null };
-    if (this.#tail) this.#tail.next = entry;
+  /**
+   * Starts a deadline `timeoutMs` from now (the queue's timeout unless given); `expire` runs once unless the deadline
+   * is removed first.
+   */
+  add(expire: () => void, timeoutMs: number = this.timeoutMs): Deadline {
+    const at = this.now() + timeoutMs;
+    let after = this.#tail;
+    while (after !== null && after.at > at) after = after.prev;
+    const before = after === null ? this.#head : after.next;
+    const entry: Deadline = { at, expire, prev: after, next: before };
+    if (after) after.next = entry;
     else this.#head = entry;
-    this.#tail = entry;
-    if (this.#timer === null) this.#arm();
+    if (before) before.prev = entry;
+    else this.#tail = entry;
+    // A new head may be due before the timer armed for the old one.
+    if (this.#timer === null || entry === this.#head) this.#arm();
     return entry;
   }
 

@@ -4,6 +4,7 @@
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { OutcomeError } from './classify-error.js';
+import { RETRY_AFTER_STATUSES } from './retry-policy.js';
 import { shownHeaderValue } from './secret-headers.js';
 
 export interface ExchangeRequest {
@@ -26,6 +27,8 @@ export interface ExchangeOutcome {
   body: Buffer | null;
   contentType: string | null;
   headers: Record<string, string> | null;
+  /** The Retry-After header of a 429 or 503 (http/retry-policy.ts honours it), else null. */
+  retryAfter: string | null;
   error: unknown;
 }
 
@@ -47,6 +50,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] | null = null;
   #contentType: string | null = null;
   #headers: Record<string, string> | null = null;
+  #retryAfter: string | null = null;
 
   constructor(
     private readonly request: ExchangeRequest,
@@ -69,6 +73,11 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     if (status < 200) return; // 1xx: the real response follows
     this.#status = status;
+    // Only the statuses whose Retry-After is honoured: any other answer costs no header lookup.
+    if (RETRY_AFTER_STATUSES.has(status)) {
+      const retryAfter = headers['retry-after'];
+      this.#retryAfter = typeof retryAfter === 'string' ? retryAfter : null;
+    }
     if (this.request.keepBody) {
       this.#chunks = [];
       const type = headers['content-type'];
@@ -108,6 +117,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       body: error === null && chunks ? Buffer.concat(chunks) : null,
       contentType: this.#contentType,
       headers: this.#headers,
+      retryAfter: this.#retryAfter,
       error,
     });
   }

@@ -6,6 +6,13 @@
 // a request slot is free (100,000 hosts never become 100,000 pending requests); records wait in a bounded
 // buffer for the consumer. On abort, requests in flight end as `aborted` and hosts not yet started as
 // `not_attempted`.
+//
+// Retries (http/retry-policy.ts decides which failures may be sent again, and the wait): a retried host keeps one
+// record, the last attempt's, with `attempts` = requests started. Every host has a deadline (hostDeadlineMs),
+// counted from its first request, that no attempt and no back-off outlives: an attempt the deadline would cut is
+// given the time left (and ends `timeout` naming the deadline), and a back-off that would end past it is not
+// waited: the host ends at once with the failure it had, its message saying the deadline left no time for
+// another attempt (better than waiting for nothing, or a record that hides why the retries stopped).
 import type { Dispatcher } from 'undici';
 import type { LimitFunction } from 'p-limit';
 import type { Target } from '../hosts/target.js';
@@ -13,9 +20,9 @@ import type { HostResult, ResultCode } from '../record/host-result.js';
 import { classifyError, OutcomeError } from '../http/classify-error.js';
 import { DeadlineQueue } from '../http/deadline-queue.js';
 import { startExchange, type RunningExchange } from '../http/exchange.js';
-import { isRetryable, retryDelayMs } from '../http/retry-policy.js';
+import { decideRetry, retryWaitMs, type RetrySafety } from '../http/retry-policy.js';
 import { prepareSpec } from './prepared-spec.js';
-import type { RequestSpec } from './request-spec.js';
+import { hostDeadlineMs, type RequestSpec } from './request-spec.js';
 import { resultFromOutcome, resultWithoutResponse, type HostContext } from './to-host-result.js';
 
 export interface BatchOptions {
@@ -42,6 +49,20 @@ const DRAINED = 'the run stopped starting hosts before this one';
 type Start = (release: () => void) => void;
 const immediately = (start: Start): void => start(() => undefined);
 
+/** One host on its way to its record, carried from attempt to attempt. */
+interface HostRun {
+  readonly target: Target;
+  readonly url: string;
+  /** performance.now() when the host was started: its record's durationMs counts from here. */
+  readonly started: number;
+  /** performance.now() that no attempt outlives and no back-off ends after; set when its first request starts. */
+  deadlineAt: number;
+  /** Requests started. */
+  attempts: number;
+  /** The failure a retry follows, which stays the host's record if the retry never starts. */
+  previous: HostResult | null;
+}
+
 export async function* executeBatch(
   spec: RequestSpec,
   targets: AsyncIterable<Target> | Iterable<Target>,
@@ -49,6 +70,12 @@ export async function* executeBatch(
 ): AsyncGenerator<HostResult[]> {
   const prepared = prepareSpec(spec);
   const deadlines = new DeadlineQueue(spec.timeoutMs);
+  const hostDeadline = hostDeadlineMs(spec);
+  const safety: RetrySafety = {
+    method: spec.method,
+    idempotencyKey: prepared.carriesIdempotencyKey,
+    retryUnsafe: spec.retryUnsafe,
+  };
   const stop = new AbortController();
   const onOuterAbort = (): void => stop.abort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -56,8 +83,8 @@ export async function* executeBatch(
   const limit = options.limit;
   const acquire = limit ? (start: Start): void => void limit(() => new Promise<void>(start)) : immediately;
   const inFlight = new Set<RunningExchange>();
-  /** Retries waiting for their delay, each with what to do if the run stops first. */
-  const retryTimers = new Map<NodeJS.Timeout, () => void>();
+  /** Retries waiting for their delay, each with the record it ends with if the run stops first. */
+  const retryTimers = new Map<NodeJS.Timeout, HostResult>();
   let consumerGone = false;
 
   let ready: HostResult[] = [];
@@ -76,9 +103,9 @@ export async function* executeBatch(
   };
   /** A retry waiting for its delay is a request not started yet: a drain or a stop ends it with the failure it had. */
   const settleWaitingRetries = (): void => {
-    for (const [timer, settle] of retryTimers) {
+    for (const [timer, previous] of retryTimers) {
       clearTimeout(timer);
-      settle();
+      finish(previous);
     }
     retryTimers.clear();
   };
@@ -96,12 +123,12 @@ export async function* executeBatch(
     wake();
   });
 
-  const context = (target: Target, url: string, attempts: number, started: number): HostContext => ({
-    host: target.host,
-    url,
+  const context = (run: HostRun): HostContext => ({
+    host: run.target.host,
+    url: run.url,
     method: spec.method,
-    attempts,
-    durationMs: attempts === 0 ? 0 : performance.now() - started,
+    attempts: run.attempts,
+    durationMs: run.attempts === 0 ? 0 : performance.now() - run.started,
     worker: options.worker,
   });
 
@@ -112,44 +139,74 @@ export async function* executeBatch(
     wake();
   };
 
-  const settleWithout = (target: Target, url: string, attempts: number, started: number, code: ResultCode, error: string): void =>
-    finish(resultWithoutResponse(context(target, url, attempts, started), code, error));
+  const settleWithout = (run: HostRun, code: ResultCode, error: string): void => finish(resultWithoutResponse(context(run), code, error));
 
-  /** `previous`: the failure a retry follows, which stays the host's record if the retry never starts. */
-  const attempt = (target: Target, url: string, attemptNo: number, started: number, previous: HostResult | null): void => {
+  const noTimeLeft = (result: HostResult): HostResult => ({
+    ...result,
+    error: `${result.error}; not retried: the host's deadline (${hostDeadline} ms) leaves no time for another attempt`,
+  });
+
+  const attempt = (run: HostRun): void => {
     acquire((release) => {
+      const previous = run.previous;
       if (draining()) {
         release();
         if (previous !== null) finish(previous);
-        else settleWithout(target, url, 0, started, 'not_attempted', notStartedReason());
+        else settleWithout(run, 'not_attempted', notStartedReason());
+        return;
+      }
+      const now = performance.now();
+      // The first attempt has the whole deadline, exactly: (now + d) - now can come out a hair under d.
+      let timeLeft = hostDeadline;
+      if (run.attempts === 0) run.deadlineAt = now + hostDeadline;
+      else timeLeft = run.deadlineAt - now;
+      if (timeLeft <= 0 && previous !== null) {
+        // The wait for a request slot (a worker's limit shared with other jobs) ate the time left.
+        release();
+        finish(noTimeLeft(previous));
         return;
       }
       let request;
       try {
-        request = prepared.exchangeFor(target, url);
+        request = prepared.exchangeFor(run.target, run.url);
       } catch (err) {
         release();
-        settleWithout(target, url, attemptNo - 1, started, 'invalid_target', classifyError(err).message);
+        settleWithout(run, 'invalid_target', classifyError(err).message);
         return;
       }
+      run.attempts++;
+      const cut = timeLeft < spec.timeoutMs;
       let exchange: RunningExchange | null = null;
-      const deadline = deadlines.add(() =>
-        exchange?.abort(new OutcomeError('timeout', `no complete response within ${spec.timeoutMs} ms`)),
+      const deadline = deadlines.add(
+        () =>
+          exchange?.abort(
+            cut
+              ? new OutcomeError('timeout', `no complete response before the host's deadline (${hostDeadline} ms, attempt ${run.attempts})`)
+              : new OutcomeError('timeout', `no complete response within ${spec.timeoutMs} ms`),
+          ),
+        cut ? timeLeft : spec.timeoutMs,
       );
       exchange = startExchange(options.dispatcher, request, (outcome) => {
         release();
         deadlines.remove(deadline);
         if (exchange) inFlight.delete(exchange);
-        const result = resultFromOutcome(context(target, url, attemptNo, started), outcome, prepared.isExpected);
-        if (!result.ok && attemptNo <= spec.retries && isRetryable(result.code) && !draining()) {
-          const timer = setTimeout(() => {
-            retryTimers.delete(timer);
-            attempt(target, url, attemptNo + 1, started, result);
-          }, retryDelayMs(attemptNo));
-          retryTimers.set(timer, () => finish(result));
+        const result = resultFromOutcome(context(run), outcome, prepared.isExpected);
+        if (result.ok || run.attempts > spec.retries || draining() || !decideRetry(result.code, result.status, safety).retry) {
+          finish(result);
           return;
         }
-        finish(result);
+        const wait = retryWaitMs(run.attempts, outcome, spec, Date.now());
+        if (performance.now() + wait >= run.deadlineAt) {
+          // An attempt the deadline cut short already says so.
+          finish(cut && result.code === 'timeout' ? result : noTimeLeft(result));
+          return;
+        }
+        run.previous = result;
+        const timer = setTimeout(() => {
+          retryTimers.delete(timer);
+          attempt(run);
+        }, wait);
+        retryTimers.set(timer, result);
       });
       inFlight.add(exchange);
     });
@@ -158,11 +215,11 @@ export async function* executeBatch(
   const startHost = (target: Target): void => {
     options.hostsInFlight?.add(target.host);
     active++;
-    const started = performance.now();
     const { url, error } = prepared.urlOrHost(target);
-    if (error !== null) settleWithout(target, url, 0, started, 'invalid_target', error);
-    else if (draining()) settleWithout(target, url, 0, started, 'not_attempted', notStartedReason());
-    else attempt(target, url, 1, started, null);
+    const run: HostRun = { target, url, started: performance.now(), deadlineAt: Infinity, attempts: 0, previous: null };
+    if (error !== null) settleWithout(run, 'invalid_target', error);
+    else if (draining()) settleWithout(run, 'not_attempted', notStartedReason());
+    else attempt(run);
   };
 
   const hasRoom = (): boolean => consumerGone || (ready.length < BUFFERED_RECORDS_MAX && (draining() || active < options.concurrency));

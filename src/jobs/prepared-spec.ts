@@ -11,6 +11,8 @@ import type { RequestSpec } from './request-spec.js';
 export interface PreparedSpec {
   readonly spec: RequestSpec;
   readonly isExpected: StatusPredicate;
+  /** Every request carries an Idempotency-Key (the push's own, or one given with -H): a server can drop a repeat. */
+  readonly carriesIdempotencyKey: boolean;
   /**
    * The URL for a target, or for an entry that cannot make one (its record is invalid_target) the host standing
    * in for the URL, with the reason. Never throws: every record needs a url.
@@ -32,6 +34,7 @@ export interface TargetUrl {
 }
 
 const SCHEME_END = '://';
+const IDEMPOTENCY_KEY = 'idempotency-key';
 
 /** Splits `http://a:1/p?q` into origin and path without a full URL parse (undici validates the origin). */
 function splitUrl(url: string): { origin: string; path: string } {
@@ -55,6 +58,7 @@ export function prepareSpec(spec: RequestSpec): PreparedSpec {
   return {
     spec,
     isExpected,
+    carriesIdempotencyKey: keyPrefix !== null || spec.headers.some(([name]) => name.toLowerCase() === IDEMPOTENCY_KEY),
     checkEntry: template.check,
     urlOrHost(target) {
       try {
@@ -69,7 +73,7 @@ export function prepareSpec(spec: RequestSpec): PreparedSpec {
         origin,
         path,
         method: spec.method,
-        headers: keyPrefix === null ? headers : [...headers, 'idempotency-key', `${keyPrefix}-${target.host}`],
+        headers: keyPrefix === null ? headers : [...headers, IDEMPOTENCY_KEY, `${keyPrefix}-${target.host}`],
         body,
         idleTimeoutMs: spec.timeoutMs,
         keepBody: spec.captureBody,

@@ -63,7 +63,10 @@ export const DEFAULT_SPEC: RequestSpec = {
   insecure: false,
 };
 
+/** What a host's deadline is made of. */
+export type DeadlineFields = Pick<RequestSpec, 'deadlineMs' | 'timeoutMs' | 'retries' | 'retryMaxDelayMs'>;
+
 /** The deadline of one host: given, or the timeout of every attempt plus the longest back-off before each retry. */
-export function hostDeadlineMs(spec: Pick<RequestSpec, 'deadlineMs' | 'timeoutMs' | 'retries' | 'retryMaxDelayMs'>): number {
+export function hostDeadlineMs(spec: DeadlineFields): number {
   return spec.deadlineMs ?? spec.timeoutMs * (spec.retries + 1) + spec.retryMaxDelayMs * spec.retries;
 }

@@ -72,13 +72,23 @@ export function createProgress(options: ProgressOptions): Progress {
   const startedAt = Date.now();
   let counts: ProgressCounts = { done: 0, ok: 0, failed: 0 };
   let stopped = false;
+  // When the last record arrived, as the frames see it (a frame's precision is enough, and update() stays an assignment).
+  let lastDone = 0;
+  let lastRecordAt = startedAt;
+  const line = (width: number): string => {
+    const now = Date.now();
+    if (counts.done !== lastDone) {
+      lastDone = counts.done;
+      lastRecordAt = now;
+    }
+    return progressLine(counts, total, now - startedAt, width, options.concurrency ?? 0, options.hostsInFlight, now - lastRecordAt);
+  };
 
   const SingleBar = loadSingleBar();
   const bar = new SingleBar({
     stream,
     fps: options.fps ?? DEFAULT_FPS,
-    format: (_options: unknown, params: Params) =>
-      progressLine(counts, total, Date.now() - startedAt, params.maxWidth, options.concurrency ?? 0, options.hostsInFlight),
+    format: (_options: unknown, params: Params) => line(params.maxWidth),
     hideCursor: true,
     clearOnComplete: true,
     gracefulExit: false,
@@ -116,8 +126,9 @@ export function createProgress(options: ProgressOptions): Progress {
 
 /**
  * `[████░░░░] 1234/2000 · ok 1200 · failed 34 · 714 hosts/s · ETA 1.1s`, cut to the terminal's width. Once the hosts
- * left fit in the request slots (`concurrency`), they are all in flight: the ETA gives way to `waiting on N`, which
- * is what a run slowed by its last few slow hosts is doing.
+ * left fit in the request slots (`concurrency`), they are all in flight: the ETA gives way to what a run slowed by
+ * its last slow hosts is doing, `waiting on web03.dc1:8080 and 2 more, 4.2 s`: the host in flight longest, and for
+ * how long no record has arrived (`idleMs`).
  */
 export function progressLine(
   counts: ProgressCounts,
@@ -126,31 +137,38 @@ export function progressLine(
   width: number,
   concurrency = 0,
   hostsInFlight?: () => readonly string[],
+  idleMs = 0,
 ): string {
   // Hosts never tried (a stop marks them at once) are not throughput.
   const rate = elapsedMs > 0 ? ((counts.done - (counts.notAttempted ?? 0)) * 1000) / elapsedMs : 0;
-  const parts = [
-    `${barOf(total === 0 ? 1 : counts.done / total)} ${counts.done}/${total}`,
-    `ok ${counts.ok}`,
-    `failed ${counts.failed}`,
-    `${formatRate(rate)} hosts/s`,
-  ];
+  const bar = barOf(total === 0 ? 1 : counts.done / total);
+  const counted = `${counts.done}/${total} · ok ${counts.ok} · failed ${counts.failed}`;
+  const rateText = `${formatRate(rate)} hosts/s`;
+  // One column spare: writing the last column makes some terminals wrap.
+  const room = Math.max(0, width - 1);
   const left = total - counts.done;
-  if (left > 0 && left <= concurrency) parts.push(waitingOn(left, left <= NAMED_AT_MOST ? (hostsInFlight?.() ?? []) : []));
-  else if (rate > 0 && counts.done < total) {
+  if (left > 0 && left <= concurrency) {
+    // Which hosts hold the run up matters more than the bar and the rate: on a narrow terminal those go first.
+    const waiting = waitingOn(left, hostsInFlight?.()[0], idleMs);
+    const lines = [`${bar} ${counted} · ${rateText} · ${waiting}`, `${counted} · ${rateText} · ${waiting}`, `${counted} · ${waiting}`];
+    return (lines.find((line) => line.length <= room) ?? lines[lines.length - 1]!).slice(0, room);
+  }
+  const parts = [`${bar} ${counted}`, rateText];
+  if (rate > 0 && counts.done < total) {
     const etaMs = ((total - counts.done) / rate) * 1000;
     parts.push(`ETA ${etaMs < 1000 ? '<1s' : formatDuration(etaMs)}`);
   }
-  // One column spare: writing the last column makes some terminals wrap.
-  return parts.join(' · ').slice(0, Math.max(0, width - 1));
+  return parts.join(' · ').slice(0, room);
 }
 
-/** Up to this many hosts left, the line names them. */
-const NAMED_AT_MOST = 3;
-
-/** `waiting on 2: web03.dc1, web07.dc1`, or `waiting on 40` when there are more (or no names to give). */
-function waitingOn(left: number, hosts: readonly string[]): string {
-  return hosts.length === 0 ? `waiting on ${left}` : `waiting on ${left}: ${hosts.slice(0, NAMED_AT_MOST).join(', ')}`;
+/**
+ * `waiting on web03.dc1:8080 and 2 more, 4.2 s` (`oldest`: the host in flight longest, when the backend can tell;
+ * the first hosts started are the first to hold a run up), or `waiting on 3 hosts, 4.2 s`.
+ */
+function waitingOn(left: number, oldest: string | undefined, idleMs: number): string {
+  const seconds = `${(idleMs / 1000).toFixed(1)} s`;
+  if (oldest === undefined) return `waiting on ${left} ${left === 1 ? 'host' : 'hosts'}, ${seconds}`;
+  return left === 1 ? `waiting on ${oldest}, ${seconds}` : `waiting on ${oldest} and ${left - 1} more, ${seconds}`;
 }
 
 function barOf(fraction: number): string {

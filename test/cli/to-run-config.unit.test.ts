@@ -32,6 +32,10 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     concurrency: 100,
     threads: undefined,
     retries: 0,
+    'retry-delay': '200ms',
+    'retry-max-delay': '10s',
+    'retry-unsafe': UNSET,
+    deadline: undefined,
     body: UNSET,
     'max-body': '1MiB',
     'include-headers': UNSET,
@@ -359,6 +363,37 @@ describe('toRunConfig', () => {
       quiet: true,
       progress: false,
       dryRun: true,
+    });
+  });
+
+  describe('retries and the deadline', () => {
+    it('take their defaults: 200ms, 10s, safe retries only, the deadline derived', async () => {
+      const { spec } = await toRunConfig(input());
+      expect(spec).toMatchObject({ retryDelayMs: 200, retryMaxDelayMs: 10_000, retryUnsafe: false, deadlineMs: null });
+    });
+
+    it('pass --retry-delay, --retry-max-delay, --retry-unsafe and --deadline into the spec', async () => {
+      const flags = makeFlags({ retries: 3, 'retry-delay': '50ms', 'retry-max-delay': '2s', 'retry-unsafe': true, deadline: '1m' });
+      const { spec } = await toRunConfig(input({ flags }));
+      expect(spec).toMatchObject({ retries: 3, retryDelayMs: 50, retryMaxDelayMs: 2000, retryUnsafe: true, deadlineMs: 60_000 });
+    });
+
+    it('keep a --deadline shorter than --timeout, and a --retry-delay above --retry-max-delay (the cap wins)', async () => {
+      const flags = makeFlags({ timeout: '10s', deadline: '2s', 'retry-delay': '5s', 'retry-max-delay': '1s' });
+      const { spec } = await toRunConfig(input({ flags }));
+      expect(spec).toMatchObject({ timeoutMs: 10_000, deadlineMs: 2000, retryDelayMs: 5000, retryMaxDelayMs: 1000 });
+    });
+
+    it.each([
+      [{ 'retry-delay': 'soon' }, '--retry-delay: invalid duration "soon"'],
+      [{ 'retry-delay': '0' }, '--retry-delay: invalid duration "0"'],
+      [{ 'retry-max-delay': '-1s' }, '--retry-max-delay: invalid duration "-1s"'],
+      [{ deadline: '' }, '--deadline: invalid duration ""'],
+      [{ deadline: '1y' }, '--deadline: invalid duration "1y"'],
+    ] satisfies Array<[Partial<RunFlags>, string]>)('reject %j with one line naming the flag', async (flags, message) => {
+      const result = toRunConfig(input({ flags: makeFlags(flags) }));
+      await expect(result).rejects.toThrow(UsageError);
+      await expect(result).rejects.toThrow(message);
     });
   });
 

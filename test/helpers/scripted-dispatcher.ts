@@ -5,6 +5,8 @@ import type { Dispatcher } from 'undici';
 
 export interface Pending {
   origin: string;
+  /** The request as the exchange dispatched it (method, flat header list, …). */
+  request: Dispatcher.DispatchOptions;
   handler: Dispatcher.DispatchHandler;
   controller: Dispatcher.DispatchController;
 }
@@ -18,6 +20,7 @@ export class ScriptedDispatcher {
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const entry: Pending = {
       origin: String(options.origin),
+      request: options,
       handler,
       controller: {
         aborted: false,
@@ -47,18 +50,27 @@ export class ScriptedDispatcher {
     return new Promise((resolve) => this.#waiters.push({ count, resolve }));
   }
 
-  /** Answers the oldest pending request with `status` and `body`. */
-  answer(status = 200, body = '{"ok":true}', contentType = 'application/json'): void {
+  /** Answers the oldest pending request with `status` and `body` (and more response `headers`). */
+  answer(status = 200, body = '{"ok":true}', contentType = 'application/json', headers: Record<string, string> = {}): void {
     const entry = this.#next();
-    entry.handler.onResponseStart?.(entry.controller, status, { 'content-type': contentType }, STATUS_CODES[status] ?? '');
+    entry.handler.onResponseStart?.(entry.controller, status, { ...headers, 'content-type': contentType }, STATUS_CODES[status] ?? '');
     entry.handler.onResponseData?.(entry.controller, Buffer.from(body));
     entry.handler.onResponseEnd?.(entry.controller, {});
   }
 
   /** Fails the oldest pending request as a refused connect. */
   refuse(): void {
+    this.#fail('connect ECONNREFUSED', 'ECONNREFUSED');
+  }
+
+  /** Fails the oldest pending request as a connection reset (after the request was written). */
+  reset(): void {
+    this.#fail('read ECONNRESET', 'ECONNRESET');
+  }
+
+  #fail(message: string, code: string): void {
     const entry = this.#next();
-    entry.handler.onResponseError?.(entry.controller, Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    entry.handler.onResponseError?.(entry.controller, Object.assign(new Error(message), { code }));
   }
 
   #next(): Pending {

@@ -107,6 +107,30 @@ describe('DeadlineQueue', () => {
     expect(expired).toEqual(['a', 'retry']);
   });
 
+  it('puts a shorter deadline (a host deadline cutting an attempt short) in its place, and fires it on time', () => {
+    add('a'); // t=0 → 100
+    vi.advanceTimersByTime(10);
+    add('b'); // t=10 → 110
+    queue.add(() => expired.push('short-middle'), 95); // t=10 → 105
+    queue.add(() => expired.push('short-head'), 20); // t=10 → 30: before the timer armed for a
+    const removed = queue.add(() => expired.push('removed'), 50);
+    queue.remove(removed);
+    vi.advanceTimersByTime(19); // t=29
+    expect(expired).toEqual([]);
+    vi.advanceTimersByTime(1); // t=30
+    expect(expired).toEqual(['short-head']);
+    vi.advanceTimersByTime(70); // t=100
+    expect(expired).toEqual(['short-head', 'a']);
+    vi.advanceTimersByTime(5); // t=105
+    expect(expired).toEqual(['short-head', 'a', 'short-middle']);
+    add('c'); // t=105 → 205: still the tail
+    vi.advanceTimersByTime(5);
+    expect(expired).toEqual(['short-head', 'a', 'short-middle', 'b']);
+    vi.advanceTimersByTime(TIMEOUT);
+    expect(expired).toEqual(['short-head', 'a', 'short-middle', 'b', 'c']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('holds one timer however many entries are pending', () => {
     const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
     for (let i = 0; i < 1000; i++) {

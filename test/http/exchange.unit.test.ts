@@ -25,3 +25,29 @@ describe('startExchange with keepHeaders', () => {
     expect(JSON.stringify(outcome)).not.toMatch(/s3cret|t0ken/);
   });
 });
+
+describe('startExchange and Retry-After', () => {
+  function answer(status: number, headers: Record<string, string>): ExchangeOutcome {
+    let handler: Dispatcher.DispatchHandler | null = null;
+    const dispatcher = { dispatch: (_options: unknown, h: Dispatcher.DispatchHandler) => ((handler = h), true) } as unknown as Dispatcher;
+    let outcome: ExchangeOutcome | null = null;
+    const request = { origin: 'http://127.0.0.1:1', path: '/', method: 'GET', headers: [], body: null, idleTimeoutMs: 1000 };
+    startExchange(dispatcher, { ...request, keepBody: false, maxBodyBytes: 0, keepHeaders: false }, (o) => (outcome = o));
+    const h = handler as unknown as Required<Dispatcher.DispatchHandler>;
+    h.onRequestStart(controller, {});
+    h.onResponseStart(controller, status, headers, '');
+    h.onResponseEnd(controller, {});
+    return outcome!;
+  }
+
+  it.each([429, 503])('keeps the Retry-After of a %i, without --include-headers', (status) => {
+    const outcome = answer(status, { 'retry-after': '3' });
+    expect(outcome.retryAfter).toBe('3');
+    expect(outcome.headers).toBeNull();
+  });
+
+  it('keeps none for other statuses, or when the header is missing', () => {
+    expect(answer(502, { 'retry-after': '3' }).retryAfter).toBeNull();
+    expect(answer(503, {}).retryAfter).toBeNull();
+  });
+});

@@ -4,7 +4,7 @@ import { createProgress, progressLine, shouldShowProgress } from '../../src/repo
 import type { ProgressStream } from '../../src/report/progress.js';
 
 // What reached the terminal, kept as it is written (no stream buffering between a write and the assertion).
-function terminal(isTTY: boolean): { stream: ProgressStream; output: () => string } {
+function terminal(isTTY: boolean, columns = 100): { stream: ProgressStream; output: () => string } {
   let text = '';
   const sink = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
@@ -12,7 +12,7 @@ function terminal(isTTY: boolean): { stream: ProgressStream; output: () => strin
       done();
     },
   });
-  const stream: ProgressStream = Object.assign(sink, { isTTY, columns: 100 });
+  const stream: ProgressStream = Object.assign(sink, { isTTY, columns });
   return { stream, output: () => text };
 }
 
@@ -41,10 +41,11 @@ describe('progressLine', () => {
     expect(progressLine({ done: 4, ok: 3, failed: 1 }, 4, 2000, 200)).toBe('[████████████████████] 4/4 · ok 3 · failed 1 · 2.0 hosts/s');
   });
 
-  it('once the hosts left fit in the request slots, says how many it is waiting on instead of an ETA', () => {
-    expect(progressLine({ done: 1994, ok: 1990, failed: 4 }, 2000, 4000, 200, 200)).toBe(
-      '[████████████████████] 1994/2000 · ok 1990 · failed 4 · 499 hosts/s · waiting on 6',
+  it('once the hosts left fit in the request slots, says how many it is waiting on, and how long, instead of an ETA', () => {
+    expect(progressLine({ done: 1994, ok: 1990, failed: 4 }, 2000, 4000, 200, 200, undefined, 4230)).toBe(
+      '[████████████████████] 1994/2000 · ok 1990 · failed 4 · 499 hosts/s · waiting on 6 hosts, 4.2 s',
     );
+    expect(progressLine({ done: 1999, ok: 1999, failed: 0 }, 2000, 4000, 200, 200)).toMatch(/ · waiting on 1 host, 0\.0 s$/);
     expect(progressLine({ done: 1000, ok: 1000, failed: 0 }, 2000, 2000, 200, 200)).toContain('ETA');
   });
 
@@ -52,12 +53,30 @@ describe('progressLine', () => {
     expect(progressLine({ done: 2000, ok: 25, failed: 0, notAttempted: 1955 }, 2000, 5000, 200)).toMatch(/ · 9\.0 hosts\/s$/);
   });
 
-  it('names the hosts it is waiting on when only a few are left and the backend can tell', () => {
-    const inFlight = (): readonly string[] => ['web03.dc1:8080', 'web07.dc1:8080'];
-    expect(progressLine({ done: 1998, ok: 1998, failed: 0 }, 2000, 4000, 200, 200, inFlight)).toMatch(
-      / · waiting on 2: web03\.dc1:8080, web07\.dc1:8080$/,
+  it('names the host in flight longest when the backend can tell, and counts the others', () => {
+    const inFlight = (): readonly string[] => ['web03.dc1:8080', 'web07.dc1:8080', 'web09.dc1:8080'];
+    expect(progressLine({ done: 1997, ok: 1997, failed: 0 }, 2000, 4000, 200, 200, inFlight, 4200)).toMatch(
+      / · waiting on web03\.dc1:8080 and 2 more, 4\.2 s$/,
     );
-    expect(progressLine({ done: 1990, ok: 1990, failed: 0 }, 2000, 4000, 200, 200, inFlight)).toMatch(/ · waiting on 10$/);
+    expect(progressLine({ done: 1999, ok: 1999, failed: 0 }, 2000, 4000, 200, 200, () => ['web07.dc1:8080'], 61_000)).toMatch(
+      / · waiting on web07\.dc1:8080, 61\.0 s$/,
+    );
+    expect(progressLine({ done: 1990, ok: 1990, failed: 0 }, 2000, 4000, 200, 200, () => [], 100)).toMatch(
+      / · waiting on 10 hosts, 0\.1 s$/,
+    );
+    // More hosts left than slots: some are not started yet, so an ETA still makes sense.
+    expect(progressLine({ done: 1000, ok: 1000, failed: 0 }, 2000, 2000, 200, 200, inFlight)).toMatch(/ · ETA 2\.0s$/);
+  });
+
+  it('keeps the hosts waited on on a narrow terminal: the bar goes first, then the rate', () => {
+    const inFlight = (): readonly string[] => ['web03.dc1:8080', 'web07.dc1:8080', 'web09.dc1:8080'];
+    const line = (width: number): string => progressLine({ done: 1997, ok: 1990, failed: 7 }, 2000, 4000, width, 200, inFlight, 4200);
+    expect(line(200)).toBe(
+      '[████████████████████] 1997/2000 · ok 1990 · failed 7 · 499 hosts/s · waiting on web03.dc1:8080 and 2 more, 4.2 s',
+    );
+    expect(line(100)).toBe('1997/2000 · ok 1990 · failed 7 · 499 hosts/s · waiting on web03.dc1:8080 and 2 more, 4.2 s');
+    expect(line(80)).toBe('1997/2000 · ok 1990 · failed 7 · waiting on web03.dc1:8080 and 2 more, 4.2 s');
+    expect(line(40)).toBe('1997/2000 · ok 1990 · failed 7 · waitin');
   });
 
   it('fits a narrow terminal with a column to spare', () => {
@@ -108,6 +127,25 @@ describe('createProgress', () => {
     expect(output()).toContain('7/100 · ok 6 · failed 1 · 7.0 hosts/s · ETA 13.3s');
     vi.advanceTimersByTime(1000);
     expect(output()).toContain('7/100 · ok 6 · failed 1 · 3.5 hosts/s · ETA 26.6s');
+  });
+
+  it('says for how long no record has arrived while it waits on the last hosts', () => {
+    const { stream, output } = terminal(false, 160);
+    const inFlight = ['web03.dc1:8080', 'web07.dc1:8080'];
+    const progress = createProgress({ total: 4, concurrency: 10, hostsInFlight: () => inFlight, stream, enabled: true });
+    vi.advanceTimersByTime(1000);
+    progress.update({ done: 2, ok: 2, failed: 0 }); // the last record, at t = 1 s
+    vi.advanceTimersByTime(1000); // drawn at 2 s: it has just seen the record
+    expect(output()).toMatch(/waiting on web03\.dc1:8080 and 1 more, 0\.0 s\n$/);
+    vi.advanceTimersByTime(4000); // 6 s: nothing since
+    expect(output()).toMatch(/waiting on web03\.dc1:8080 and 1 more, 4\.0 s\n$/);
+    inFlight.shift();
+    progress.update({ done: 3, ok: 3, failed: 0 });
+    vi.advanceTimersByTime(2000);
+    expect(output()).toMatch(/waiting on web07\.dc1:8080, 0\.0 s\n$/);
+    vi.advanceTimersByTime(2000);
+    expect(output()).toMatch(/waiting on web07\.dc1:8080, 2\.0 s\n$/);
+    progress.stop();
   });
 
   it('erases itself on stop, for good, showing the cursor again and leaving auto-wrap alone', () => {

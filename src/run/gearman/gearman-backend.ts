@@ -95,7 +95,7 @@ class GearmanRun {
     private readonly signal: AbortSignal,
   ) {
     this.#prepared = prepareSpec(spec);
-    this.#busyStallMs = busyStallLimitMs(options.stallTimeoutMs, spec.timeoutMs, spec.retries);
+    this.#busyStallMs = busyStallLimitMs(options.stallTimeoutMs, spec);
     this.#servers = options.servers.map(formatServerAddress);
     this.#source = targets[Symbol.asyncIterator]();
     this.#book = new JobBook(options.runId);

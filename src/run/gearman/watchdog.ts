@@ -3,6 +3,7 @@
 // worker is registered (the admin port's `status`, polled by the backend) picks the limit: with none seen,
 // --stall-timeout exactly (a worker that registers late gets its chance until then, and not a second longer);
 // once one has been seen, long enough for a job of hung hosts to report (busyStallLimitMs).
+import { hostDeadlineMs, type DeadlineFields } from '../../jobs/request-spec.js';
 
 export interface WatchState {
   /** performance.now() of this check. */
@@ -40,10 +41,11 @@ export function judgeRun(state: WatchState, limits: WatchLimits): Verdict {
 
 /**
  * The stall limit with workers at work: --stall-timeout, but never less than a job of hung hosts needs to report,
- * since such a job sends nothing until its hosts time out (each attempt, plus a second of slack).
+ * since such a job sends nothing until its hosts reach their deadline (every attempt and back-off), plus a second
+ * of slack.
  */
-export function busyStallLimitMs(stallTimeoutMs: number, timeoutMs: number, retries: number): number {
-  return Math.max(stallTimeoutMs, (timeoutMs + 1000) * (retries + 1));
+export function busyStallLimitMs(stallTimeoutMs: number, spec: DeadlineFields): number {
+  return Math.max(stallTimeoutMs, hostDeadlineMs(spec) + 1000);
 }
 
 export interface VerdictContext {

@@ -62,10 +62,18 @@ describe('judgeRun', () => {
 });
 
 describe('busyStallLimitMs', () => {
-  it('is --stall-timeout unless a job of hung hosts needs longer to report (every attempt, plus a second)', () => {
-    expect(busyStallLimitMs(60_000, 10_000, 0)).toBe(60_000);
-    expect(busyStallLimitMs(3_000, 10_000, 0)).toBe(11_000);
-    expect(busyStallLimitMs(3_000, 10_000, 2)).toBe(33_000);
+  const spec = { timeoutMs: 10_000, retries: 0, retryMaxDelayMs: 10_000, deadlineMs: null };
+
+  it("is --stall-timeout unless a job of hung hosts needs longer to report (the host's deadline, plus a second)", () => {
+    expect(busyStallLimitMs(60_000, spec)).toBe(60_000);
+    expect(busyStallLimitMs(3_000, spec)).toBe(11_000);
+    // Three attempts of 10 s and two back-offs of at most 10 s.
+    expect(busyStallLimitMs(3_000, { ...spec, retries: 2 })).toBe(51_000);
+  });
+
+  it('follows a --deadline given', () => {
+    expect(busyStallLimitMs(3_000, { ...spec, retries: 2, deadlineMs: 15_000 })).toBe(16_000);
+    expect(busyStallLimitMs(60_000, { ...spec, retries: 2, deadlineMs: 15_000 })).toBe(60_000);
   });
 });
 
