@@ -114,6 +114,7 @@ export const runFlags = {
   'min-sample': Flags.integer({
     helpGroup: 'RETRIES AND SAFETY',
     description: `judge --max-failures P% only once this many hosts have finished (default ${SAFETY_DEFAULTS.minSample})`,
+    helpValue: 'N',
     min: 1,
   }),
   gearman: gearmanFlag({ helpGroup: 'GEARMAN MODE', description: 'run through gearmand job servers HOST:PORT[,HOST:PORT...]' }),
