@@ -121,7 +121,7 @@ function headline(summary: Summary): string {
   const parts = [counted(summary.hosts, 'host'), `${summary.ok} ok`, `${summary.failed} failed${failedCodes(summary)}`];
   if (summary.aborted > 0) parts.push(`${summary.aborted} aborted`);
   if (summary.notAttempted > 0) parts.push(`${summary.notAttempted} not attempted`);
-  if (summary.skipped !== undefined) parts.push(`${summary.skipped} skipped (ok in the resumed file)`);
+  if (summary.skipped !== undefined && summary.skipped > 0) parts.push(`${summary.skipped} skipped (ok in the resumed file)`);
   if (summary.interrupted) parts.unshift('interrupted');
   const latency = summary.latencyMs;
   if (latency !== null) {

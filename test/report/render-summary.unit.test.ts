@@ -205,7 +205,7 @@ describe('renderSummary', () => {
     expect(renderSummary(summaryOf({ stopped })).split('\n')[1]).toBe('stopped: 7 failed of 21 finished (33.3%) > --max-failures 10%');
   });
 
-  it('counts the hosts --resume skipped apart from the hosts run, and only when resuming', () => {
+  it('counts the hosts --resume skipped apart from the hosts run, and only when it skipped some', () => {
     expect(renderSummary(summaryOf({ hosts: 3, ok: 3, skipped: 17 }))).toMatch(
       /^3 hosts · 3 ok · 0 failed · 17 skipped \(ok in the resumed file\) · /,
     );
@@ -213,6 +213,7 @@ describe('renderSummary', () => {
       /^0 hosts · 0 ok · 0 failed · 20 skipped \(ok in the resumed file\) · /,
     );
     expect(renderSummary(summaryOf({ hosts: 3, ok: 3 }))).not.toContain('skipped');
+    expect(renderSummary(summaryOf({ hosts: 3, ok: 3, skipped: 0 }))).not.toContain('skipped');
   });
 
   it('renders a real summary from the builder', () => {
