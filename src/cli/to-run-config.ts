@@ -1,6 +1,7 @@
 // Flags → RunConfig: every flag checked here, once, with errors that name the flag. Reads the --data file
 // (push-body.ts) and adds the headers fanout sends unless told otherwise.
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Interfaces } from '@oclif/core';
 import { REQUEST_DEFAULTS, SAFETY_DEFAULTS } from '../defaults.js';
 import type { HostSource } from '../hosts/host-source.js';
@@ -55,6 +56,10 @@ function resumeFile(flags: RunFlags): string | null {
   if (file === '') throw new UsageError('--resume: needs the file of an earlier run (NDJSON records)');
   if (flags.output !== undefined) throw new UsageError('--resume appends the records to its FILE: leave out -o/--output');
   if (flags.format === 'text') throw new UsageError('--resume FILE holds NDJSON records: leave out --format text');
+  // The summary written at the end would replace the records of every run before.
+  if (flags.summary !== undefined && resolve(flags.summary) === resolve(file)) {
+    throw new UsageError('--summary: names the --resume file, which it would overwrite');
+  }
   return file;
 }
 

@@ -377,6 +377,7 @@ describe('toRunConfig', () => {
     it.each([
       [{ output: 'other.ndjson' }, '--resume appends the records to its FILE: leave out -o/--output'],
       [{ format: 'text' }, '--resume FILE holds NDJSON records: leave out --format text'],
+      [{ summary: './run.ndjson' }, '--summary: names the --resume file, which it would overwrite'],
     ] satisfies Array<[Partial<RunFlags>, string]>)('is a usage error with %j', async (flags, message) => {
       await expect(toRunConfig(input({ flags: makeFlags({ resume: 'run.ndjson', ...flags }) }))).rejects.toThrow(new UsageError(message));
     });
