@@ -68,6 +68,24 @@ async function expectOneOkEach(file: string, expected: readonly string[]): Promi
 }
 
 // Two runs of 20,000 hosts each: on a loaded machine that is more than the ring's 30 s.
+describe('--resume refuses', () => {
+  it('a file that is not fanout records, and -o: one line, exit 2, nothing sent, the file untouched', async () => {
+    const live = fleets[0]!;
+    await live.resetStats();
+    const notRecords = path.join(dir, 'not-records.ndjson');
+    const text = `${JSON.stringify({ host: live.hosts[1], ok: true, code: 'ok' })}\n{"host": oops}\n`;
+    await fs.writeFile(notRecords, text);
+    const bad = await runCli(['pull', live.hosts[0]!, '--resume', notRecords]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toBe(`fanout: --resume ${notRecords}:2: not JSON, so not a file of fanout records\n`);
+    expect(await fs.readFile(notRecords, 'utf8')).toBe(text);
+    const withOutput = await runCli(['pull', live.hosts[0]!, '--resume', notRecords, '-o', path.join(dir, 'out.ndjson')]);
+    expect(withOutput.exitCode).toBe(2);
+    expect(withOutput.stderr).toBe('fanout: --resume appends the records to its FILE: leave out -o/--output\n');
+    expect((await live.stats()).totalRequests).toBe(0);
+  });
+});
+
 describe('--resume after a 20,000-host run cut short', { timeout: 3 * SLOW_MACHINE_MS }, () => {
   it('after Ctrl-C halfway: the second run does only the hosts not ok, and the file ends with one ok record per host', async ({
     signal,
