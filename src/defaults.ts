@@ -16,7 +16,7 @@ export const REQUEST_DEFAULTS = {
   concurrency: 100,
 } as const;
 
-/** --resume and --max-failures. */
+/** --max-failures. */
 export const SAFETY_DEFAULTS = {
   /** A --max-failures percentage is judged only once this many hosts have finished. */
   minSample: 20,
