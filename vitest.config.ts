@@ -29,7 +29,12 @@ export default defineConfig({
         // one record per host, interrupts and exit codes must not depend on the thread count.
         test: {
           name: 'e2e-threads',
-          include: ['test/e2e/pull.e2e.test.ts', 'test/e2e/push.e2e.test.ts', 'test/e2e/interrupt.e2e.test.ts'],
+          include: [
+            'test/e2e/pull.e2e.test.ts',
+            'test/e2e/push.e2e.test.ts',
+            'test/e2e/interrupt.e2e.test.ts',
+            'test/e2e/max-failures.e2e.test.ts',
+          ],
           env: { FANOUT_THREADS: '2' },
           testTimeout: 30_000,
           hookTimeout: 30_000,

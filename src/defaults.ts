@@ -16,6 +16,12 @@ export const REQUEST_DEFAULTS = {
   concurrency: 100,
 } as const;
 
+/** --max-failures. */
+export const SAFETY_DEFAULTS = {
+  /** A --max-failures percentage is judged only once this many hosts have finished. */
+  minSample: 20,
+} as const;
+
 /** Gearman mode, client side. */
 export const GEARMAN_DEFAULTS = {
   functionName: 'fanout.http',

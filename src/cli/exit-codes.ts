@@ -5,6 +5,7 @@ import { UrlTemplateError } from '../hosts/url-template.js';
 import { ExpectParseError } from '../http/expect-status.js';
 import { SinkWriteError } from '../report/record-sink.js';
 import { OutputOpenError } from '../run/open-output.js';
+import { ResumeFileError } from '../run/resume-file.js';
 import type { ListingOutcome, RunOutcome } from '../run/run-outcome.js';
 import { UsageError } from './usage-error.js';
 
@@ -31,6 +32,7 @@ const ERROR_EXITS: ReadonlyArray<readonly [ErrorClass, ExitCode]> = [
   [HostInputError, EXIT.usage],
   [UrlTemplateError, EXIT.usage],
   [ExpectParseError, EXIT.usage],
+  [ResumeFileError, EXIT.usage],
   [OutputOpenError, EXIT.runFailure],
   [SinkWriteError, EXIT.runFailure],
 ];
@@ -51,5 +53,7 @@ export function exitCodeOfOutcome(outcome: RunOutcome | ListingOutcome): ExitCod
   if (outcome.failures.length > 0) return EXIT.runFailure;
   if (outcome.interrupted || outcome.readerGone) return EXIT.interrupted;
   // Every host not ok: failed ones, and (should a run ever end so without a stop) aborted or never tried ones.
+  // Hosts --resume skipped are in neither count: they were ok before, so a resumed run that finishes is 0.
+  // A --max-failures stop is 1 by this rule: it needs a failed host, and leaves the rest not_attempted.
   return outcome.summary.ok < outcome.summary.hosts ? EXIT.someFailed : EXIT.ok;
 }

@@ -1,6 +1,6 @@
 // The flags pull and push share, declared once. Only src/commands and src/cli import oclif.
 import { Flags } from '@oclif/core';
-import { GEARMAN_DEFAULTS, REQUEST_DEFAULTS } from '../defaults.js';
+import { GEARMAN_DEFAULTS, REQUEST_DEFAULTS, SAFETY_DEFAULTS } from '../defaults.js';
 import { durationText, sizeText } from './parse-units.js';
 
 /**
@@ -120,6 +120,22 @@ export const runFlags = {
   'run-id': Flags.string({
     helpGroup: 'RETRIES AND SAFETY',
     description: 'run id for Idempotency-Key and job ids (reuse one to make a retry idempotent)',
+  }),
+  resume: Flags.string({
+    helpGroup: 'RETRIES AND SAFETY',
+    description: "skip the hosts FILE has an ok record for, append the others' records to FILE (created if missing)",
+    helpValue: 'FILE',
+  }),
+  'max-failures': Flags.string({
+    helpGroup: 'RETRIES AND SAFETY',
+    description: 'start no new host once more than N hosts (or P% of those finished) have failed',
+    helpValue: 'N|P%',
+  }),
+  'min-sample': Flags.integer({
+    helpGroup: 'RETRIES AND SAFETY',
+    description: `judge --max-failures P% only once this many hosts have finished (default ${SAFETY_DEFAULTS.minSample})`,
+    helpValue: 'N',
+    min: 1,
   }),
   gearman: gearmanFlag({ helpGroup: 'GEARMAN MODE', description: 'run through gearmand job servers HOST:PORT[,HOST:PORT...]' }),
   function: Flags.string({ helpGroup: 'GEARMAN MODE', description: 'gearman function name', default: GEARMAN_DEFAULTS.functionName }),

@@ -1,12 +1,14 @@
 // Flags → RunConfig: every flag checked here, once, with errors that name the flag. Reads the --data file
 // (push-body.ts) and adds the headers fanout sends unless told otherwise.
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Interfaces } from '@oclif/core';
-import { REQUEST_DEFAULTS } from '../defaults.js';
+import { REQUEST_DEFAULTS, SAFETY_DEFAULTS } from '../defaults.js';
 import type { HostSource } from '../hosts/host-source.js';
 import { compileUrlTemplate } from '../hosts/url-template.js';
 import { parseExpect } from '../http/expect-status.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
+import { parseFailureThreshold, type FailureThreshold } from '../run/failure-threshold.js';
 import type { OutputFormat, RunConfig } from '../run/run-config.js';
 import { checkForgottenFileFlag } from './forgotten-file-flag.js';
 import { hasHeader, parseHeaders } from './parse-headers.js';
@@ -73,6 +75,36 @@ function retryFlags(flags: RunFlags): Pick<RequestSpec, 'retryDelayMs' | 'retryM
   };
 }
 
+/** --resume FILE: the records go to FILE, as NDJSON, so neither -o nor --format text can go with it. */
+function resumeFile(flags: RunFlags): string | null {
+  const file = flags.resume;
+  if (file === undefined) return null;
+  if (file === '') throw new UsageError('--resume: needs the file of an earlier run (NDJSON records)');
+  if (flags.output !== undefined) throw new UsageError('--resume appends the records to its FILE: leave out -o/--output');
+  if (flags.format === 'text') throw new UsageError('--resume FILE holds NDJSON records: leave out --format text');
+  // The summary written at the end would replace the records of every run before.
+  if (flags.summary !== undefined && resolve(flags.summary) === resolve(file)) {
+    throw new UsageError('--summary: names the --resume file, which it would overwrite');
+  }
+  return file;
+}
+
+/** --max-failures N|P% with --min-sample, which only a percentage uses. */
+function failureThreshold(flags: RunFlags): FailureThreshold | null {
+  const text = flags['max-failures'];
+  const minSample = flags['min-sample'];
+  if (text === undefined) {
+    if (minSample !== undefined) throw new UsageError('--min-sample: goes with --max-failures P%');
+    return null;
+  }
+  const parsed = parseFailureThreshold(text, minSample ?? SAFETY_DEFAULTS.minSample);
+  if ('error' in parsed) throw new UsageError(`--max-failures: ${parsed.error}`);
+  if (parsed.threshold.kind === 'count' && minSample !== undefined) {
+    throw new UsageError(`--min-sample: goes with --max-failures P%; a count (${text}) counts from the first host`);
+  }
+  return parsed.threshold;
+}
+
 export interface ConfigInput {
   verb: Verb;
   flags: RunFlags;
@@ -101,6 +133,8 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   checkFlag('-u/--url', () => compileUrlTemplate(flags.url));
   checkFlag('--expect', () => parseExpect(flags.expect));
   const timeoutMs = parseDuration('timeout', flags.timeout);
+  const resume = resumeFile(flags);
+  const maxFailures = failureThreshold(flags);
   const gearman = flags.gearman === undefined ? undefined : parseServersFlag(flags.gearman);
   if (gearman !== undefined && flags.threads !== undefined) {
     throw new UsageError('--threads is for local mode; with --gearman the workers spread the requests');
@@ -147,5 +181,7 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
             serverTimeoutMs: parseDuration('server-timeout', flags['server-timeout']),
             stallTimeoutMs: parseDuration('stall-timeout', flags['stall-timeout']),
           },
+    resumeFile: resume,
+    maxFailures,
   };
 }

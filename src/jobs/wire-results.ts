@@ -2,10 +2,7 @@
 // wire-payload.ts): the records in WORK_DATA, NDJSON, one HostResult per line, several lines per packet, and
 // the WORK_COMPLETE body that ends the job. Both sides of the wire use these functions, so the format is
 // defined once. It belongs to the payload's version (JOB_PAYLOAD_VERSION): a worker answers a v1 job in v1.
-import type { HostResult } from '../record/host-result.js';
-import { RESULT_CODES } from '../record/host-result.js';
-
-const CODES: ReadonlySet<string> = new Set(RESULT_CODES);
+import { isHostResult, type HostResult } from '../record/host-result.js';
 
 /** WORK_DATA bodies are cut at whole records beyond this many characters. */
 export const WORK_DATA_MAX_CHARS = 4 * 1024 * 1024;
@@ -36,12 +33,6 @@ export interface DecodedLines {
   malformed: number;
 }
 
-function isRecord(value: unknown): value is HostResult {
-  if (typeof value !== 'object' || value === null) return false;
-  const r = value as Record<string, unknown>;
-  return typeof r.host === 'string' && typeof r.ok === 'boolean' && typeof r.code === 'string' && CODES.has(r.code);
-}
-
 export function decodeRecordLines(data: Buffer | string): DecodedLines {
   const text = typeof data === 'string' ? data : data.toString('utf8');
   const records: HostResult[] = [];
@@ -50,7 +41,7 @@ export function decodeRecordLines(data: Buffer | string): DecodedLines {
     if (line === '') continue;
     try {
       const value: unknown = JSON.parse(line);
-      if (isRecord(value)) records.push(value);
+      if (isHostResult(value)) records.push(value);
       else malformed += 1;
     } catch {
       malformed += 1;

@@ -40,3 +40,12 @@ export interface HostResult {
   redirects?: number;
   worker?: string;
 }
+
+const CODES: ReadonlySet<string> = new Set(RESULT_CODES);
+
+/** True for a value with the fields every consumer of records relies on: a string host, a boolean ok, a known code. */
+export function isHostResult(value: unknown): value is HostResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return typeof r.host === 'string' && typeof r.ok === 'boolean' && typeof r.code === 'string' && CODES.has(r.code);
+}

@@ -7,7 +7,7 @@
 
 import { foldedSize, foldHosts } from './fold-hosts.js';
 import type { HostResult, ResultCode } from '../record/host-result.js';
-import { isFailureCode, type Summary } from './summary.js';
+import { isFailureCode, type FailureStop, type Summary } from './summary.js';
 
 export interface RenderSummaryOptions {
   /** Characters of folded host names on the `failed:` lines before the list is cut with "(+N more …)". */
@@ -39,6 +39,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 export function renderSummary(summary: Summary, options: RenderSummaryOptions = {}): string {
   const width = options.width ?? DEFAULT_WIDTH;
   const lines = [headline(summary)];
+  if (summary.stopped !== undefined) lines.push(`stopped: ${describeStop(summary.stopped)}`);
   const statuses = Object.entries(summary.byStatus).sort(([, a], [, b]) => b - a);
   if (statuses.length > 0) lines.push(`status: ${statuses.map(([status, n]) => `${status} ${n}`).join(', ')}`);
   if (summary.failed > 0)
@@ -101,6 +102,16 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)}h${pad2(minutes % 60)}m`;
 }
 
+/**
+ * `31 failed > --max-failures 30`, `12 failed of 40 finished (30%) > --max-failures 10%`: why --max-failures stopped
+ * the run from starting hosts, with the counts at that moment (hosts in flight then may have failed since).
+ */
+export function describeStop({ limit, failed, finished }: FailureStop): string {
+  if (!limit.endsWith('%')) return `${failed} failed > --max-failures ${limit}`;
+  const share = finished === 0 ? 0 : (failed * 100) / finished;
+  return `${failed} failed of ${finished} finished (${Number(share.toFixed(1))}%) > --max-failures ${limit}`;
+}
+
 /** `714`, `3.5`: whole numbers once the rate is large enough that decimals are noise. */
 export function formatRate(perSecond: number): string {
   return perSecond >= 10 ? String(Math.round(perSecond)) : perSecond.toFixed(1);
@@ -110,6 +121,7 @@ function headline(summary: Summary): string {
   const parts = [counted(summary.hosts, 'host'), `${summary.ok} ok`, `${summary.failed} failed${failedCodes(summary)}`];
   if (summary.aborted > 0) parts.push(`${summary.aborted} aborted`);
   if (summary.notAttempted > 0) parts.push(`${summary.notAttempted} not attempted`);
+  if (summary.skipped !== undefined && summary.skipped > 0) parts.push(`${summary.skipped} skipped (ok in the resumed file)`);
   if (summary.interrupted) parts.unshift('interrupted');
   const latency = summary.latencyMs;
   if (latency !== null) {

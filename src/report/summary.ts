@@ -41,6 +41,8 @@ export interface SummaryInit {
   /** Input entries dropped as repeats, when already known (else give it to finish). */
   duplicates?: number;
   failedHostsCap?: number;
+  /** --resume: hosts left out because the resumed file already has an ok record for them (Summary.skipped). */
+  skipped?: number;
 }
 
 export interface SummaryCounts {
@@ -100,6 +102,19 @@ export interface Summary {
   droppedRecords?: DroppedRecords;
   /** See SummaryInit.runId. */
   runId?: string;
+  /** --resume only: hosts not run because an earlier run recorded them ok; neither in hosts nor in any count. */
+  skipped?: number;
+  /** Present when --max-failures stopped the run from starting hosts: the counts that crossed the limit. */
+  stopped?: FailureStop;
+}
+
+/** Why a run stopped starting hosts: `failed` of `finished` (ok + failed) hosts went past --max-failures `limit`. */
+export interface FailureStop {
+  by: 'max-failures';
+  /** The flag's value as normalized: `30` (a count) or `10%`. */
+  limit: string;
+  failed: number;
+  finished: number;
 }
 
 export interface DroppedRecords {
@@ -112,6 +127,7 @@ export interface DroppedRecords {
 export interface SummaryFinal {
   duplicates?: number;
   interrupted?: boolean;
+  stopped?: FailureStop | undefined;
 }
 
 export interface SummaryBuilder {
@@ -203,6 +219,8 @@ export function createSummaryBuilder(init: SummaryInit): SummaryBuilder {
         interrupted: final.interrupted ?? false,
         ...(dropped === null ? {} : { droppedRecords: { ...dropped } }),
         ...(init.runId === undefined ? {} : { runId: init.runId }),
+        ...(init.skipped === undefined ? {} : { skipped: init.skipped }),
+        ...(final.stopped === undefined ? {} : { stopped: { ...final.stopped } }),
       };
     },
   };

@@ -14,14 +14,14 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Backend {
   const hostsInFlight = new Set<string>();
   return {
     hostsInFlight: () => [...hostsInFlight],
-    async *run(spec, plan, { concurrency, signal }): AsyncGenerator<BackendEvent> {
+    async *run(spec, plan, { concurrency, signal, drain }): AsyncGenerator<BackendEvent> {
       const dispatcher = createDispatcher({
         connectTimeoutMs: spec.connectTimeoutMs,
         insecure: spec.insecure,
         ...(options.resolver ? { resolver: options.resolver } : {}),
       });
       closers.push(() => dispatcher.destroy());
-      for await (const records of executeBatch(spec, plan.targets(), { concurrency, dispatcher, signal, hostsInFlight })) {
+      for await (const records of executeBatch(spec, plan.targets(), { concurrency, dispatcher, signal, drain, hostsInFlight })) {
         yield { type: 'records', records };
       }
     },

@@ -2,6 +2,7 @@
 import type { ServerAddress } from '../gearman/server-address.js';
 import type { HostSource } from '../hosts/host-source.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
+import type { FailureThreshold } from './failure-threshold.js';
 
 export type OutputFormat = 'auto' | 'ndjson' | 'text';
 
@@ -33,4 +34,8 @@ export interface RunConfig {
   progress: boolean | undefined;
   dryRun: boolean;
   gearman: GearmanRunOptions | null;
+  /** --resume FILE: skip the hosts FILE has an ok record for, append the others' records to it (then outputFile is null). */
+  resumeFile: string | null;
+  /** --max-failures: past it, no new host starts. */
+  maxFailures: FailureThreshold | null;
 }

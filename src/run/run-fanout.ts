@@ -10,12 +10,14 @@ import type { Resolver } from '../http/resolver.js';
 import { prepareSpec } from '../jobs/prepared-spec.js';
 import { createNdjsonSink, createTextFailureSink, type RecordSink } from '../report/record-sink.js';
 import { createProgress, shouldShowProgress } from '../report/progress.js';
-import { renderSummary } from '../report/render-summary.js';
-import { createSummaryBuilder, type Summary } from '../report/summary.js';
+import { describeStop, renderSummary } from '../report/render-summary.js';
+import { createSummaryBuilder, type FailureStop, type Summary } from '../report/summary.js';
 import type { Backend } from './backend.js';
 import { describeDryRun, dryRun } from './dry-run.js';
+import { judgeFailures } from './failure-threshold.js';
 import { openBackend } from './open-backend.js';
 import { openOutputFile } from './open-output.js';
+import { openResumeOutput, readResumeFile, resumeNotes, skipOkHosts, type ResumedPlan, type ResumeState } from './resume-file.js';
 import type { RunConfig } from './run-config.js';
 import type { ListingOutcome, RunOutcome } from './run-outcome.js';
 
@@ -42,30 +44,53 @@ function say(io: RunIo, message: string): void {
 
 /**
  * Runs a pull or push (or lists it, with --dry-run). Throws only for bad input, before anything is sent
- * (HostInputError, UrlTemplateError, ExpectParseError) or when --output cannot be opened (OutputOpenError).
+ * (HostInputError, UrlTemplateError, ExpectParseError, ResumeFileError) or when --output or the --resume file
+ * cannot be opened (OutputOpenError).
  */
 export async function runFanout(config: RunConfig, io: RunIo): Promise<RunOutcome | ListingOutcome> {
   const prepared = prepareSpec(config.spec); // checks the URL template and --expect before any host is read
   // Each entry is checked against the template too: a port after an entry's own port would fail every such host.
-  const plan = await planTargets(config.sources, { checkEntry: prepared.checkEntry });
+  const planned = await planTargets(config.sources, { checkEntry: prepared.checkEntry });
   try {
+    // Hosts already ok in the --resume file are left out here, before any backend: both modes skip the same.
+    const state = config.resumeFile === null ? null : await readResumeFile(config.resumeFile);
+    const resumed = state === null ? null : { state, plan: await skipOkHosts(planned, state.okHosts) };
+    const plan = resumed?.plan ?? planned;
+    if (state !== null && !config.quiet) {
+      for (const note of resumeNotes(state, { hosts: planned.total, toRun: plan.total, dryRun: config.dryRun })) say(io, note);
+    }
     if (config.dryRun) {
       if (!config.quiet) say(io, describeDryRun(config.spec, plan.total));
       return { kind: 'listing', complete: await dryRun(prepared, plan, io.stdout, wantsText(config, io)) };
     }
-    return await execute(config, plan, io);
+    return await execute(config, plan, resumed, io);
   } finally {
-    await plan.close();
+    await planned.close();
   }
 }
 
 function wantsText(config: RunConfig, io: RunIo): boolean {
-  return config.format === 'text' || (config.format === 'auto' && config.outputFile === null && io.stdout.isTTY === true);
+  const toStdout = config.outputFile === null && config.resumeFile === null;
+  return config.format === 'text' || (config.format === 'auto' && toStdout && io.stdout.isTTY === true);
 }
 
-async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<RunOutcome> {
-  const output: Writable = config.outputFile === null ? io.stdout : await openOutputFile(config.outputFile);
+/** What --resume found: the file, and the plan without the hosts it has ok. */
+interface Resumed {
+  state: ResumeState;
+  plan: ResumedPlan;
+}
+
+async function openOutput(config: RunConfig, resume: Resumed | null, io: RunIo): Promise<Writable> {
+  if (resume !== null) return openResumeOutput(resume.state);
+  return config.outputFile === null ? io.stdout : openOutputFile(config.outputFile);
+}
+
+async function execute(config: RunConfig, plan: TargetPlan, resume: Resumed | null, io: RunIo): Promise<RunOutcome> {
+  const output = await openOutput(config, resume, io);
   const stop = new AbortController();
+  /** Aborted once --max-failures is passed: no host starts after it, those in flight finish. */
+  const drain = new AbortController();
+  let stopped: FailureStop | undefined;
   let readerGone = false;
   const showProgress = !config.quiet && shouldShowProgress({ flag: config.progress, isTTY: io.stderr.isTTY === true, term: io.env.TERM });
   let backend: Backend | null = null;
@@ -77,7 +102,7 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
     enabled: showProgress,
   });
   const sinkOptions = {
-    end: config.outputFile !== null,
+    end: output !== io.stdout,
     // The bar shares stderr's terminal: only lines written to that same terminal must erase it first. Into a file
     // or a pipe, clearing it before each flush made it vanish within a millisecond of every draw.
     beforeFlush: output === io.stdout && io.stdout.isTTY === true ? () => progress.clear() : () => undefined,
@@ -89,7 +114,12 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
   const sink: RecordSink = wantsText(config, io)
     ? createTextFailureSink(output, { ...sinkOptions, bodies: config.spec.captureBody })
     : createNdjsonSink(output, sinkOptions);
-  const summary = createSummaryBuilder({ startedAt: Date.now(), duplicates: plan.duplicates, runId: config.runId });
+  const summary = createSummaryBuilder({
+    startedAt: Date.now(),
+    duplicates: plan.duplicates,
+    runId: config.runId,
+    ...(resume === null ? {} : { skipped: resume.plan.skipped }),
+  });
   const removeInterrupt = io.onInterrupt(() => {
     say(io, 'interrupted: finishing with a record for every host (Ctrl-C again to quit at once)');
     stop.abort();
@@ -98,8 +128,10 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
   let sinkError: Error | null = null;
   const failures: string[] = [];
   try {
-    backend = await openBackend(config, plan.total, { resolver: io.resolver, log, gearmanBackoff: io.gearmanBackoff });
-    for await (const event of backend.run(config.spec, plan, { concurrency: config.concurrency, signal: stop.signal })) {
+    // Nothing left to run (--resume found every host ok): no backend, no job server to reach.
+    if (plan.total > 0) backend = await openBackend(config, plan.total, { resolver: io.resolver, log, gearmanBackoff: io.gearmanBackoff });
+    const events = backend?.run(config.spec, plan, { concurrency: config.concurrency, signal: stop.signal, drain: drain.signal }) ?? [];
+    for await (const event of events) {
       if (event.type === 'failure') {
         failures.push(event.message);
         continue;
@@ -110,6 +142,13 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
       }
       for (const result of event.records) {
         summary.add(result);
+        if (config.maxFailures !== null && stopped === undefined) {
+          stopped = judgeFailures(config.maxFailures, summary.counts()) ?? undefined;
+          if (stopped !== undefined) {
+            drain.abort();
+            log(`stopping: ${describeStop(stopped)}; no new host starts, the ones in flight finish`);
+          }
+        }
         if (sinkError !== null) continue;
         try {
           const wait = sink.write(result);
@@ -130,7 +169,7 @@ async function execute(config: RunConfig, plan: TargetPlan, io: RunIo): Promise<
     await backend?.close();
   }
   const interrupted = stop.signal.aborted && sinkError === null && !readerGone;
-  const final = summary.finish(Date.now(), { interrupted: interrupted || readerGone });
+  const final = summary.finish(Date.now(), { interrupted: interrupted || readerGone, stopped });
   if (readerGone && !config.quiet) say(io, 'stdout was closed by its reader: the run stopped early');
   if (!config.quiet) io.stderr.write(renderSummary(final, { summaryFile: config.summaryFile, width: io.stderr.columns }));
   if (sinkError !== null) failures.unshift(sinkError.message);

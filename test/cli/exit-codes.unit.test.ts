@@ -7,6 +7,7 @@ import { ExpectParseError } from '../../src/http/expect-status.js';
 import { SinkWriteError } from '../../src/report/record-sink.js';
 import { createSummaryBuilder } from '../../src/report/summary.js';
 import { OutputOpenError } from '../../src/run/open-output.js';
+import { ResumeFileError } from '../../src/run/resume-file.js';
 import type { RunOutcome } from '../../src/run/run-outcome.js';
 import { makeFailure, makeResult } from '../report/make-result.js';
 
@@ -21,6 +22,29 @@ describe('exitCodeOfOutcome', () => {
   it('is 0 when every host is ok and 1 when one is not', () => {
     expect(exitCodeOfOutcome(outcome(0))).toBe(EXIT.ok);
     expect(exitCodeOfOutcome(outcome(1))).toBe(EXIT.someFailed);
+  });
+
+  it('counts the hosts --resume skipped as ok: 0 when the rest are ok, even when nothing was left to run', () => {
+    const resumed = createSummaryBuilder({ startedAt: 0, skipped: 10 });
+    resumed.add(makeResult({ host: 'ok1' }));
+    expect(exitCodeOfOutcome({ kind: 'run', summary: resumed.finish(1), failures: [], interrupted: false, readerGone: false })).toBe(
+      EXIT.ok,
+    );
+    const nothingLeft = createSummaryBuilder({ startedAt: 0, skipped: 10 }).finish(1);
+    expect(exitCodeOfOutcome({ kind: 'run', summary: nothingLeft, failures: [], interrupted: false, readerGone: false })).toBe(EXIT.ok);
+    const stillFailing = createSummaryBuilder({ startedAt: 0, skipped: 10 });
+    stillFailing.add(makeFailure('bad1', 'refused'));
+    expect(exitCodeOfOutcome({ kind: 'run', summary: stillFailing.finish(1), failures: [], interrupted: false, readerGone: false })).toBe(
+      EXIT.someFailed,
+    );
+  });
+
+  it('is 1 when --max-failures stopped the run: the hosts never started are not ok', () => {
+    const stopped = createSummaryBuilder({ startedAt: 0 });
+    stopped.add(makeFailure('bad1', 'refused'));
+    stopped.add(makeFailure('later', 'not_attempted', { attempts: 0 }));
+    const summary = stopped.finish(1, { stopped: { by: 'max-failures', limit: '0', failed: 1, finished: 1 } });
+    expect(exitCodeOfOutcome({ kind: 'run', summary, failures: [], interrupted: false, readerGone: false })).toBe(EXIT.someFailed);
   });
 
   it('is 130 when interrupted or when the reader of stdout left, even with failed hosts', () => {
@@ -44,6 +68,7 @@ describe('exitCodeOfError', () => {
     expect(exitCodeOfError(new HostInputError('hosts.txt:2', 'unclosed range'))).toBe(EXIT.usage);
     expect(exitCodeOfError(new UrlTemplateError('unknown placeholder'))).toBe(EXIT.usage);
     expect(exitCodeOfError(new ExpectParseError('bad status'))).toBe(EXIT.usage);
+    expect(exitCodeOfError(new ResumeFileError('--resume run.ndjson:3: not JSON'))).toBe(EXIT.usage);
   });
 
   it('is 3 for output that cannot be written', () => {

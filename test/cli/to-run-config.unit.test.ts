@@ -47,6 +47,9 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     progress: UNSET,
     'dry-run': UNSET,
     'run-id': undefined,
+    resume: undefined,
+    'max-failures': undefined,
+    'min-sample': undefined,
     gearman: undefined,
     function: 'fanout.http',
     'batch-size': 250,
@@ -108,6 +111,8 @@ describe('toRunConfig', () => {
       progress: undefined,
       dryRun: false,
       gearman: null,
+      resumeFile: null,
+      maxFailures: null,
     });
   });
 
@@ -394,6 +399,48 @@ describe('toRunConfig', () => {
       const result = toRunConfig(input({ flags: makeFlags(flags) }));
       await expect(result).rejects.toThrow(UsageError);
       await expect(result).rejects.toThrow(message);
+    });
+  });
+
+  describe('--resume', () => {
+    it('names the file the records go to, in local and gearman mode', async () => {
+      expect((await toRunConfig(input({ flags: makeFlags({ resume: 'run.ndjson' }) }))).resumeFile).toBe('run.ndjson');
+      const gearman = await toRunConfig(input({ flags: makeFlags({ resume: 'run.ndjson', gearman: '127.0.0.1:4730' }) }));
+      expect(gearman.resumeFile).toBe('run.ndjson');
+    });
+
+    it.each([
+      [{ output: 'other.ndjson' }, '--resume appends the records to its FILE: leave out -o/--output'],
+      [{ format: 'text' }, '--resume FILE holds NDJSON records: leave out --format text'],
+      [{ summary: './run.ndjson' }, '--summary: names the --resume file, which it would overwrite'],
+    ] satisfies Array<[Partial<RunFlags>, string]>)('is a usage error with %j', async (flags, message) => {
+      await expect(toRunConfig(input({ flags: makeFlags({ resume: 'run.ndjson', ...flags }) }))).rejects.toThrow(new UsageError(message));
+    });
+
+    it('is a usage error without a file name', async () => {
+      await expect(toRunConfig(input({ flags: makeFlags({ resume: '' }) }))).rejects.toThrow(UsageError);
+    });
+  });
+
+  describe('--max-failures and --min-sample', () => {
+    it('take a count, judged from the first host, or a percentage with its sample (default 20)', async () => {
+      const count = await toRunConfig(input({ flags: makeFlags({ 'max-failures': '30' }) }));
+      expect(count.maxFailures).toEqual({ kind: 'count', max: 30 });
+      const percent = await toRunConfig(input({ flags: makeFlags({ 'max-failures': '10%' }) }));
+      expect(percent.maxFailures).toEqual({ kind: 'percent', percent: 10, minSample: 20 });
+      const sampled = await toRunConfig(input({ flags: makeFlags({ 'max-failures': '2.5%', 'min-sample': 100 }) }));
+      expect(sampled.maxFailures).toEqual({ kind: 'percent', percent: 2.5, minSample: 100 });
+    });
+
+    it.each([
+      [{ 'max-failures': '150%' }, '--max-failures: "150%" is over 100%'],
+      [{ 'max-failures': '-3' }, '--max-failures: "-3" is neither a count nor a percentage (expected e.g. 30 or 10%)'],
+      [{ 'max-failures': 'abc' }, '--max-failures: "abc" is neither a count nor a percentage (expected e.g. 30 or 10%)'],
+      [{ 'max-failures': '0%' }, '--max-failures: 0% would still wait for --min-sample hosts; to stop at the first failure, give 0'],
+      [{ 'min-sample': 50 }, '--min-sample: goes with --max-failures P%'],
+      [{ 'max-failures': '30', 'min-sample': 50 }, '--min-sample: goes with --max-failures P%; a count (30) counts from the first host'],
+    ] satisfies Array<[Partial<RunFlags>, string]>)('are a usage error naming the flag: %j', async (flags, message) => {
+      await expect(toRunConfig(input({ flags: makeFlags(flags) }))).rejects.toThrow(new UsageError(message));
     });
   });
 

@@ -17,6 +17,8 @@ export function runConfig(hosts: readonly string[], overrides: Partial<RunConfig
     progress: false,
     dryRun: false,
     gearman: null,
+    resumeFile: null,
+    maxFailures: null,
     ...overrides,
   };
 }

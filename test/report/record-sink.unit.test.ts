@@ -56,6 +56,22 @@ describe('createNdjsonSink', () => {
     await sink.close();
   });
 
+  it('hands the stream whole lines only, and each record by the next event-loop turn: a kill -9 can cut only the last line', async () => {
+    const target = recorder();
+    const sink = createNdjsonSink(target.stream, { end: true, flushAt: 700 });
+    const written = records(400).map((r, i) => (i % 7 === 0 ? { ...r, body: 'x'.repeat(i * 13) } : r));
+    for (const [i, r] of written.entries()) {
+      void sink.write(r);
+      if (i % 50 === 0) {
+        await nextTurn(); // a record written in a quiet moment is not held back for a later batch
+        expect(target.text(), `record ${i}`).toBe(ndjson(written.slice(0, i + 1)));
+      }
+    }
+    await sink.close();
+    expect(target.chunks.filter((chunk) => chunk !== '' && !chunk.endsWith('\n'))).toEqual([]);
+    expect(target.text()).toBe(ndjson(written));
+  });
+
   it('makes a fast producer wait for a slow reader, which gets everything in order', async () => {
     const target = recorder((callback) => setTimeout(callback, 1), 1024);
     const flushAt = 2048;

@@ -184,6 +184,38 @@ describe('renderSummary', () => {
     expect(busy).toMatch(/^interrupted · 3 hosts · .* · 1 retry · 2 duplicates removed\n$/);
   });
 
+  it('says why --max-failures stopped the run, on its own line after the run line', () => {
+    const builder = createSummaryBuilder({ startedAt: 0 });
+    for (let i = 1; i <= 9; i++) builder.add(makeResult({ host: `web0${i}`, durationMs: 40 }));
+    for (let i = 10; i <= 40; i++) builder.add(makeFailure(`web${i}`, 'refused', { durationMs: 1 }));
+    for (let i = 41; i <= 99; i++) {
+      builder.add(
+        makeFailure(`web${i}`, 'not_attempted', { attempts: 0, durationMs: 0, error: 'the run stopped starting hosts before this one' }),
+      );
+    }
+    const stopped = { by: 'max-failures', limit: '30', failed: 31, finished: 40 } as const;
+    const lines = renderSummary(builder.finish(1000, { stopped })).split('\n');
+    expect(lines[0]).toMatch(/^99 hosts · 9 ok · 31 failed \(refused 31\) · 59 not attempted · /);
+    expect(lines[1]).toBe('stopped: 31 failed > --max-failures 30');
+    expect(lines[2]).toBe('failed: web[10-40]');
+  });
+
+  it('names the share of finished hosts when a percentage stopped the run', () => {
+    const stopped = { by: 'max-failures', limit: '10%', failed: 7, finished: 21 } as const;
+    expect(renderSummary(summaryOf({ stopped })).split('\n')[1]).toBe('stopped: 7 failed of 21 finished (33.3%) > --max-failures 10%');
+  });
+
+  it('counts the hosts --resume skipped apart from the hosts run, and only when it skipped some', () => {
+    expect(renderSummary(summaryOf({ hosts: 3, ok: 3, skipped: 17 }))).toMatch(
+      /^3 hosts · 3 ok · 0 failed · 17 skipped \(ok in the resumed file\) · /,
+    );
+    expect(renderSummary(summaryOf({ hosts: 0, ok: 0, skipped: 20 }))).toMatch(
+      /^0 hosts · 0 ok · 0 failed · 20 skipped \(ok in the resumed file\) · /,
+    );
+    expect(renderSummary(summaryOf({ hosts: 3, ok: 3 }))).not.toContain('skipped');
+    expect(renderSummary(summaryOf({ hosts: 3, ok: 3, skipped: 0 }))).not.toContain('skipped');
+  });
+
   it('renders a real summary from the builder', () => {
     const builder = createSummaryBuilder({ startedAt: 1000 });
     builder.add(makeResult({ host: 'web01', durationMs: 40 }));

@@ -65,6 +65,15 @@ describe('schema/summary.schema.json', () => {
     expect(summarySchema.required).toEqual(expect.arrayContaining(['failed', 'aborted', 'notAttempted']));
   });
 
+  it('describes a resumed run stopped by --max-failures: skipped and stopped', () => {
+    const resumed = createSummaryBuilder({ startedAt: 0, skipped: 40 });
+    resumed.add(makeFailure('web02', 'refused'));
+    const summary = resumed.finish(1000, { stopped: { by: 'max-failures', limit: '2.5%', failed: 1, finished: 1 } });
+    expect(validateSummary(summary), JSON.stringify(validateSummary.errors)).toBe(true);
+    expect(validateSummary({ ...summary, stopped: { ...summary.stopped, limit: 'lots' } })).toBe(false);
+    expect(validateSummary({ ...summary, skipped: -1 })).toBe(false);
+  });
+
   it('rejects an unknown code in byCode and an unknown field', () => {
     const summary = builder.finish(Date.UTC(2025, 0, 2, 3, 4, 7));
     expect(validateSummary({ ...summary, byCode: { boom: 1 } })).toBe(false);

@@ -99,6 +99,18 @@ describe('createSummaryBuilder', () => {
     expect(builder.finish(START + 10, { duplicates: 7, interrupted: true })).toMatchObject({ duplicates: 7, interrupted: true });
   });
 
+  it('carries the hosts --resume skipped and the --max-failures stop, only when there are some', () => {
+    const plain = createSummaryBuilder({ startedAt: START }).finish(START);
+    expect(plain).not.toHaveProperty('skipped');
+    expect(plain).not.toHaveProperty('stopped');
+    const builder = createSummaryBuilder({ startedAt: START, skipped: 12 });
+    builder.add(makeFailure('a1', 'refused'));
+    const stopped = { by: 'max-failures', limit: '0', failed: 1, finished: 1 } as const;
+    const summary = builder.finish(START + 10, { stopped });
+    // skipped hosts are in no other count: hosts = ok + failed + aborted + notAttempted still holds
+    expect(summary).toMatchObject({ hosts: 1, ok: 0, failed: 1, skipped: 12, stopped });
+  });
+
   it('takes latency over records that made a request only, within 1% of the exact percentiles', () => {
     const builder = createSummaryBuilder({ startedAt: START });
     // 1..1000 ms: exact nearest-rank p50 = 500, p90 = 900, p99 = 990.

@@ -1,10 +1,15 @@
 // The runner up to the point where it would send: planning and --dry-run, which touch no network.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostInputError } from '../../src/hosts/host-input-error.js';
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import type { RunConfig } from '../../src/run/run-config.js';
+import { ResumeFileError } from '../../src/run/resume-file.js';
 import { runFanout, type RunIo } from '../../src/run/run-fanout.js';
+import { makeFailure, makeResult } from '../report/make-result.js';
 import { parseJsonLines } from '../helpers/run-cli.js';
 import { runConfig } from '../helpers/run-config.js';
 
@@ -52,5 +57,58 @@ describe('runFanout planning', () => {
     await runFanout(runConfig(['web01'], { dryRun: true, quiet: true }), c.io);
     expect(c.stderr()).toBe('');
     expect(c.stdout()).not.toBe('');
+  });
+});
+
+describe('runFanout --resume, before anything is sent', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fanout-run-resume-'));
+  });
+  afterEach(() => fs.rm(dir, { recursive: true, force: true }));
+
+  async function resumeFile(text: string): Promise<string> {
+    const file = path.join(dir, 'run.ndjson');
+    await fs.writeFile(file, text);
+    return file;
+  }
+  const lines = (...records: object[]): string => records.map((r) => `${JSON.stringify(r)}\n`).join('');
+
+  it('--dry-run lists only the hosts left to run, and leaves the file as it is', async () => {
+    const text = `${lines(makeResult({ host: 'web01' }), makeFailure('web02', 'refused'))}{"host":"web0`;
+    const file = await resumeFile(text);
+    const c = capture();
+    await runFanout(runConfig(['web[01-03]'], { dryRun: true, resumeFile: file }), c.io);
+    expect(parseJsonLines(c.stdout()).map((line) => line['host'])).toEqual(['web02', 'web03']);
+    expect(c.stderr()).toContain(`--resume ${file}: 1 of 3 hosts already ok, skipped; 2 to run`);
+    expect(c.stderr()).toContain(`--resume ${file}:3: a record cut short (a run killed mid-write): ignored\n`);
+    expect(await fs.readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('with every host ok, reaches no backend (not even an unreachable job server) and is all ok', async () => {
+    const file = await resumeFile(lines(makeResult({ host: 'web01' }), makeResult({ host: 'web02' })));
+    const c = capture();
+    const gearman = {
+      servers: [{ host: '127.0.0.1', port: 1 }],
+      functionName: 'f',
+      batchSize: 1,
+      localWorkers: 0,
+      serverTimeoutMs: 1,
+      stallTimeoutMs: 1,
+    };
+    const outcome = await runFanout(runConfig(['web02', 'web01'], { resumeFile: file, gearman }), c.io);
+    expect(outcome).toMatchObject({ kind: 'run', failures: [], summary: { hosts: 0, ok: 0, skipped: 2 } });
+    expect(c.stderr()).toContain('nothing left to run');
+    expect(c.stdout()).toBe('');
+  });
+
+  it('refuses a file that is not fanout records, with nothing sent and the file untouched', async () => {
+    const file = await resumeFile('web01\nweb02\n');
+    const c = capture();
+    // Unrefused, web01's request would go to the system resolver: the run must stop before it.
+    const run = runFanout(runConfig(['web01'], { resumeFile: file }), c.io);
+    await expect(run).rejects.toThrow(new ResumeFileError(`--resume ${file}:1: not JSON, so not a file of fanout records`));
+    expect(await fs.readFile(file, 'utf8')).toBe('web01\nweb02\n');
+    expect(c.stdout()).toBe('');
   });
 });

@@ -18,9 +18,11 @@ Error.stackTraceLimit = stackTraceLimit;
 
 const targets = new AsyncQueue<Target>();
 const stop = new AbortController();
+const drain = new AbortController();
 port.on('message', (message: ToThread) => {
   if (message.type === 'targets') targets.push(...message.targets);
   else if (message.type === 'end') targets.end();
+  else if (message.type === 'drain') drain.abort();
   else stop.abort();
 });
 
@@ -36,7 +38,7 @@ const flush = (): void => {
 
 const dispatcher = createDispatcher({ connectTimeoutMs: spec.connectTimeoutMs, insecure: spec.insecure });
 try {
-  for await (const records of executeBatch(spec, targets, { concurrency, dispatcher, signal: stop.signal })) {
+  for await (const records of executeBatch(spec, targets, { concurrency, dispatcher, signal: stop.signal, drain: drain.signal })) {
     for (const record of records) pending.push(record);
     // Completions of one event-loop turn travel together; a full message goes at once.
     if (pending.length >= RECORDS_PER_MESSAGE) flush();

@@ -18,7 +18,9 @@ export type ToThread =
   /** No more targets will come. */
   | { type: 'end' }
   /** The run stops: requests in flight end `aborted`, targets not started (and any still to come) `not_attempted`. */
-  | { type: 'abort' };
+  | { type: 'abort' }
+  /** The run stops starting hosts (--max-failures): requests in flight finish, targets not started (and any still to come) `not_attempted`. */
+  | { type: 'drain' };
 
 export type FromThread =
   | { type: 'records'; records: HostResult[] }

@@ -4,8 +4,9 @@
 // progress stay here.
 //
 // Guarantees, as in one thread: every target gets exactly one record (a thread that dies leaves worker_error
-// records for the hosts it held); a stop reaches every thread at once, and targets handed over afterwards end
-// not_attempted there; at most ~2 × concurrency targets wait in the threads, so 100,000 hosts never sit in memory.
+// records for the hosts it held); a stop (or a drain: --max-failures) reaches every thread at once, and targets
+// handed over afterwards end not_attempted there; at most ~2 × concurrency targets wait in the threads, so
+// 100,000 hosts never sit in memory.
 // Credit for new targets returns when the runner has taken a thread's records, so a slow sink slows the threads.
 import { Worker } from 'node:worker_threads';
 import type { TargetPlan } from '../../hosts/host-source.js';
@@ -51,7 +52,7 @@ export function createThreadedBackend(options: ThreadedBackendOptions): Backend 
 async function* runThreaded(
   spec: RequestSpec,
   plan: TargetPlan,
-  { concurrency, signal }: BackendRunOptions,
+  { concurrency, signal, drain }: BackendRunOptions,
   threads: number,
   workers: Set<Worker>,
 ): AsyncGenerator<BackendEvent> {
@@ -112,6 +113,9 @@ async function* runThreaded(
   const onAbort = (): void => lanes.forEach((lane) => post(lane, { type: 'abort' }));
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
+  const onDrain = (): void => lanes.forEach((lane) => post(lane, { type: 'drain' }));
+  drain?.addEventListener('abort', onDrain, { once: true });
+  if (drain?.aborted === true) onDrain();
 
   /** Hands out targets while some thread has room; the one place that reads the plan. */
   async function pump(): Promise<void> {
@@ -183,6 +187,7 @@ async function* runThreaded(
     if (failure !== null) throw failure;
   } finally {
     signal.removeEventListener('abort', onAbort);
+    drain?.removeEventListener('abort', onDrain);
     await Promise.all(lanes.map((lane) => lane.worker.terminate()));
     await input.return(undefined);
   }
