@@ -7,10 +7,11 @@ import type { HostSource } from '../hosts/host-source.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import type { OutputFormat, RunConfig } from '../run/run-config.js';
 import { checkForgottenFileFlag } from './forgotten-file-flag.js';
-import { hasHeader, parseHeaders } from './parse-headers.js';
+import { hasHeader, parseSecretHeaders, readHeaders } from './parse-headers.js';
 import { readPushBody, type PushBody } from './push-body.js';
 import { parseServersFlag } from './servers-flag.js';
 import { parseDuration, parseSize } from './parse-units.js';
+import { hasTlsFlags, readTlsFlags } from './tls-flags.js';
 import type { runFlags } from './run-flags.js';
 import { UsageError } from './usage-error.js';
 import { userAgent } from './version.js';
@@ -61,7 +62,7 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const sources = hostSources(args, flags['hosts-file']);
   const method = (flags.method ?? REQUEST_DEFAULTS.method[verb]).toUpperCase();
   if (!METHOD.test(method)) throw new UsageError(`-X/--method: invalid method "${flags.method}"`);
-  const given = parseHeaders(flags.header ?? []);
+  const given = await readHeaders(flags.header ?? []);
   const body =
     verb === 'push'
       ? await readPushBody(push?.data, {
@@ -77,6 +78,8 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   if (gearman !== undefined && flags.threads !== undefined) {
     throw new UsageError('--threads is for local mode; with --gearman the workers spread the requests');
   }
+  if (gearman !== undefined) refuseTlsFlagsForGearman(flags);
+  const tls = await readTlsFlags(flags);
   const spec: RequestSpec = {
     method,
     url: flags.url,
@@ -92,7 +95,7 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     deadlineMs: null,
     followRedirects: 0,
     followAnyHost: false,
-    secretHeaders: [],
+    secretHeaders: parseSecretHeaders(flags['secret-header'] ?? []),
     idempotencyKeyPrefix: verb === 'push' && push?.['idempotency-key'] !== false ? runId : null,
     captureBody: flags.body === true,
     maxBodyBytes: parseSize('max-body', flags['max-body']),
@@ -122,5 +125,24 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
             serverTimeoutMs: parseDuration('server-timeout', flags['server-timeout']),
             stallTimeoutMs: parseDuration('stall-timeout', flags['stall-timeout']),
           },
+    tls,
   };
+}
+
+/**
+ * In gearman mode the workers make the connections, so trust and client certificates are theirs: a private key
+ * given to the client would have to travel through gearmand (in clear) to reach them, and a CA would be trusted by
+ * whichever worker took the job. -k/--insecure is a property of the request and travels with it.
+ */
+function refuseTlsFlagsForGearman(flags: RunFlags): void {
+  if (flags.cert !== undefined || flags.key !== undefined) {
+    throw new UsageError(
+      '--cert/--key with --gearman: the workers make the connections, and a private key never travels through gearmand; start them with fanout worker --cert FILE --key FILE',
+    );
+  }
+  if (hasTlsFlags(flags)) {
+    throw new UsageError(
+      '--ca with --gearman: the workers make the connections, so what they trust is theirs; start them with fanout worker --ca FILE',
+    );
+  }
 }

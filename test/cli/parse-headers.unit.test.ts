@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { hasHeader, parseHeaders } from '../../src/cli/parse-headers.js';
+import { hasHeader, readHeaders } from '../../src/cli/parse-headers.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 
 const SECRET = 's3cr3t-T0ken';
 
-/** The UsageError `parseHeaders(values)` throws. */
-function failure(values: string[]): UsageError {
+/** The UsageError `readHeaders(values)` throws. */
+async function failure(values: string[]): Promise<UsageError> {
   try {
-    parseHeaders(values);
+    await readHeaders(values);
   } catch (err) {
     if (err instanceof UsageError) return err;
     throw err;
   }
-  throw new Error(`parseHeaders accepted ${values.length} header(s)`);
+  throw new Error(`readHeaders accepted ${values.length} header(s)`);
 }
 
-describe('parseHeaders', () => {
-  it('splits at the first colon and trims both sides', () => {
+describe('readHeaders, -H on the command line', () => {
+  it('splits at the first colon and trims both sides', async () => {
     expect(
-      parseHeaders([
+      await readHeaders([
         'Authorization: Bearer abc',
         'X-Empty:',
         'x-url:  http://a:1/b ',
@@ -36,8 +36,8 @@ describe('parseHeaders', () => {
     ]);
   });
 
-  it('returns nothing for no headers', () => {
-    expect(parseHeaders([])).toEqual([]);
+  it('returns nothing for no headers', async () => {
+    expect(await readHeaders([])).toEqual([]);
   });
 
   it.each([
@@ -47,8 +47,8 @@ describe('parseHeaders', () => {
     ['a space in the name', `X Api Key: ${SECRET}`],
     ['a name with a slash', `X/Key: ${SECRET}`],
     ['a colon inside the would-be value', `Authorization Basic user-${SECRET}:pw`],
-  ])('rejects %s, naming the header by position and never echoing its text', (_case, raw) => {
-    const err = failure(['Accept: */*', raw]);
+  ])('rejects %s, naming the header by position and never echoing its text', async (_case, raw) => {
+    const err = await failure(['Accept: */*', raw]);
     expect(err.message).toMatch(/^-H\/--header #2: expected "Name: value"/);
     expect(err.message).not.toContain(SECRET);
   });
@@ -61,8 +61,8 @@ describe('parseHeaders', () => {
     ['another control character', `Bearer ${SECRET}\u0001`],
     ['DEL', `Bearer ${SECRET}\u007f`],
     ['a character undici cannot send', `Bearer ${SECRET} ✓`],
-  ])('rejects %s in the value, naming the header but not the value', (_case, value) => {
-    const err = failure([`Authorization: ${value}`]);
+  ])('rejects %s in the value, naming the header but not the value', async (_case, value) => {
+    const err = await failure([`Authorization: ${value}`]);
     expect(err.message).toMatch(/^-H\/--header "Authorization": the value contains/);
     expect(err.message).not.toContain(SECRET);
   });

@@ -7,6 +7,7 @@ import { NO_BODY_MESSAGE } from '../../src/cli/push-body.js';
 import { runFlags } from '../../src/cli/run-flags.js';
 import { hostSources, toRunConfig, type ConfigInput, type PushFlags, type RunFlags } from '../../src/cli/to-run-config.js';
 import { UsageError } from '../../src/cli/usage-error.js';
+import { NO_TLS_MATERIAL } from '../../src/http/tls-material.js';
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 
 /** Read here independently of src/cli/version.ts: the header must carry package.json's version. */
@@ -26,6 +27,7 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     url: 'http://{host}/',
     method: undefined,
     header: undefined,
+    'secret-header': undefined,
     timeout: '10s',
     'connect-timeout': '5s',
     expect: '2xx',
@@ -36,6 +38,9 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     'max-body': '1MiB',
     'include-headers': UNSET,
     insecure: UNSET,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
     output: undefined,
     format: 'auto',
     summary: undefined,
@@ -104,6 +109,7 @@ describe('toRunConfig', () => {
       progress: undefined,
       dryRun: false,
       gearman: null,
+      tls: NO_TLS_MATERIAL,
     });
   });
 
