@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasHeader, readHeaders } from '../../src/cli/parse-headers.js';
+import { hasHeader, parseSecretHeaders, readHeaders } from '../../src/cli/parse-headers.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 
 const SECRET = 's3cr3t-T0ken';
@@ -65,6 +65,18 @@ describe('readHeaders, -H on the command line', () => {
     const err = await failure([`Authorization: ${value}`]);
     expect(err.message).toMatch(/^-H\/--header "Authorization": the value contains/);
     expect(err.message).not.toContain(SECRET);
+  });
+});
+
+describe('parseSecretHeaders', () => {
+  it('takes header names in lower case, each once', () => {
+    expect(parseSecretHeaders(['X-Api-Key', 'x-api-key', 'X-Token'])).toEqual(['x-api-key', 'x-token']);
+    expect(parseSecretHeaders([])).toEqual([]);
+  });
+
+  it.each([`X-Api-Key: ${SECRET}`, '', 'X Key'])('refuses %j without echoing it', (name) => {
+    expect(() => parseSecretHeaders([name])).toThrow(UsageError);
+    expect(() => parseSecretHeaders([name])).toThrow(/^--secret-header: expected a header name/);
   });
 });
 
