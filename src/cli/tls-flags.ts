@@ -38,7 +38,10 @@ export async function readTlsFlags(flags: TlsFlags): Promise<TlsMaterial> {
   if (key !== undefined && cert === undefined) throw new UsageError(`--key ${key} needs --cert FILE, the certificate it belongs to`);
   const text = async (flag: string, path: string | undefined): Promise<string | null> =>
     path === undefined ? null : (await readFlagFile(flag, path)).toString('utf8');
-  const [caPem, certPem, keyPem] = await Promise.all([text('--ca', ca), text('--cert', cert), text('--key', key)]);
+  // One after the other: with two bad files, the message names the same one every time.
+  const caPem = await text('--ca', ca);
+  const certPem = await text('--cert', cert);
+  const keyPem = await text('--key', key);
   const material: TlsMaterial = { ca: caPem, client: certPem === null || keyPem === null ? null : { cert: certPem, key: keyPem } };
   try {
     checkTlsMaterial(material);

@@ -79,6 +79,9 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     throw new UsageError('--threads is for local mode; with --gearman the workers spread the requests');
   }
   if (gearman !== undefined) refuseTlsFlagsForGearman(flags);
+  if (flags.ca !== undefined && flags.insecure === true) {
+    throw new UsageError('--ca with -k/--insecure: -k verifies no certificate, so --ca would change nothing; give one of them');
+  }
   const tls = await readTlsFlags(flags);
   const spec: RequestSpec = {
     method,

@@ -319,10 +319,20 @@ describe('toRunConfig', () => {
     [{ 'connect-timeout': '0' }, '--connect-timeout: invalid duration "0"'],
     [{ 'max-body': 'lots' }, '--max-body: invalid size "lots"'],
     [{ header: ['Accept: */*', 'broken'] }, '-H/--header #2'],
+    [{ 'secret-header': ['X-Key: v'] }, '--secret-header: expected a header name'],
+    // Refused before any file is read: these files do not exist.
+    [{ gearman: '127.0.0.1:4730', cert: 'c.pem', key: 'k.pem' }, '--cert/--key with --gearman'],
+    [{ gearman: '127.0.0.1:4730', ca: 'ca.pem' }, '--ca with --gearman'],
+    [{ ca: 'ca.pem', insecure: true }, '--ca with -k/--insecure'],
   ] satisfies Array<[Partial<RunFlags>, string]>)('rejects bad flag values naming the flag: %j', async (flags, message) => {
     const result = toRunConfig(input({ flags: makeFlags(flags) }));
     await expect(result).rejects.toThrow(UsageError);
     await expect(result).rejects.toThrow(message);
+  });
+
+  it('puts --secret-header names in the spec, in lower case, each once', async () => {
+    const config = await toRunConfig(input({ flags: makeFlags({ 'secret-header': ['X-Api-Key', 'x-api-key', 'X-Token'] }) }));
+    expect(config.spec.secretHeaders).toEqual(['x-api-key', 'x-token']);
   });
 
   it('passes request and output flags through', async () => {
