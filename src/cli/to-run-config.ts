@@ -26,6 +26,8 @@ export interface PushFlags {
 }
 
 const METHOD = /^[A-Z][A-Z-]*$/;
+/** A template with `user:password@` before its host part: a credential every record's `url` would carry. */
+const CREDENTIALS_IN_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/;
 const RUN_ID = /^[A-Za-z0-9._-]{1,40}$/;
 
 export function hostSources(args: readonly string[], files: readonly string[] | undefined): HostSource[] {
@@ -62,6 +64,11 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const sources = hostSources(args, flags['hosts-file']);
   const method = (flags.method ?? REQUEST_DEFAULTS.method[verb]).toUpperCase();
   if (!METHOD.test(method)) throw new UsageError(`-X/--method: invalid method "${flags.method}"`);
+  if (CREDENTIALS_IN_URL.test(flags.url)) {
+    throw new UsageError(
+      '-u/--url: a user:password in the URL would be written into every record; give an Authorization header instead, from a file (-H @FILE)',
+    );
+  }
   const given = await readHeaders(flags.header ?? []);
   const body =
     verb === 'push'

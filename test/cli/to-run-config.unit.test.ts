@@ -320,6 +320,7 @@ describe('toRunConfig', () => {
     [{ 'max-body': 'lots' }, '--max-body: invalid size "lots"'],
     [{ header: ['Accept: */*', 'broken'] }, '-H/--header #2'],
     [{ 'secret-header': ['X-Key: v'] }, '--secret-header: expected a header name'],
+    [{ url: 'https://deploy:s3cret@{host}/' }, '-u/--url: a user:password in the URL would be written into every record'],
     // Refused before any file is read: these files do not exist.
     [{ gearman: '127.0.0.1:4730', cert: 'c.pem', key: 'k.pem' }, '--cert/--key with --gearman'],
     [{ gearman: '127.0.0.1:4730', ca: 'ca.pem' }, '--ca with --gearman'],
