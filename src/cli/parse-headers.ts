@@ -47,7 +47,8 @@ export async function readHeaders(values: readonly string[]): Promise<Array<[str
 async function headersInFile(path: string): Promise<Array<[string, string]>> {
   const flag = `-H @${path}`;
   if (path === '' || path === '-') throw new UsageError(`${flag}: expected a file of headers (stdin is not read for -H)`);
-  const lines = (await readFlagFile(flag, path)).toString('utf8').split('\n');
+  // A byte-order mark (a file saved by Notepad) is not part of the first header's name.
+  const lines = (await readFlagFile(flag, path)).toString('utf8').replace(/^\uFEFF/, '').split('\n');
   const headers: Array<[string, string]> = [];
   lines.forEach((line, i) => {
     const text = line.replace(/\r$/, '');

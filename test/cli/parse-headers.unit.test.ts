@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasHeader, parseSecretHeaders, readHeaders } from '../../src/cli/parse-headers.js';
 import { UsageError } from '../../src/cli/usage-error.js';
@@ -65,6 +68,24 @@ describe('readHeaders, -H on the command line', () => {
     const err = await failure([`Authorization: ${value}`]);
     expect(err.message).toMatch(/^-H\/--header "Authorization": the value contains/);
     expect(err.message).not.toContain(SECRET);
+  });
+});
+
+describe('readHeaders, -H @FILE', () => {
+  it('reads a file saved with a byte-order mark and CRLF line ends, in place among the other -H', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fanout-headers-'));
+    try {
+      const path = join(dir, 'headers.txt');
+      await writeFile(path, `\uFEFFX-Api-Token: ${SECRET}\r\n# a comment\r\n\r\nAccept: text/plain\r\n`);
+      expect(await readHeaders(['X-First: 1', `@${path}`, 'X-Last: 2'])).toEqual([
+        ['X-First', '1'],
+        ['X-Api-Token', SECRET],
+        ['Accept', 'text/plain'],
+        ['X-Last', '2'],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
