@@ -48,7 +48,10 @@ async function headersInFile(path: string): Promise<Array<[string, string]>> {
   const flag = `-H @${path}`;
   if (path === '' || path === '-') throw new UsageError(`${flag}: expected a file of headers (stdin is not read for -H)`);
   // A byte-order mark (a file saved by Notepad) is not part of the first header's name.
-  const lines = (await readFlagFile(flag, path)).toString('utf8').replace(/^\uFEFF/, '').split('\n');
+  const lines = (await readFlagFile(flag, path))
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n');
   const headers: Array<[string, string]> = [];
   lines.forEach((line, i) => {
     const text = line.replace(/\r$/, '');
