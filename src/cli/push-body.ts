@@ -1,8 +1,8 @@
 // The body of a push (`-d STRING`, `-d @FILE`, `-d @-`) and the Content-Type it implies. A push always has one:
 // the same bytes go to thousands of hosts, so a forgotten -d, or a JSON file with a typo sent unlabelled, would be
 // the same mistake thousands of times.
-import fs from 'node:fs/promises';
 import { jsonParseError, locateJsonError } from './json-syntax-error.js';
+import { readFlagFile } from './read-flag-file.js';
 import { UsageError } from './usage-error.js';
 
 export interface PushBody {
@@ -42,11 +42,7 @@ async function readData(data: string, { stdinTaken, readStdin }: PushBodyOptions
     if (stdinTaken) throw new UsageError('-d @- and -f - both want stdin: give one of them a file');
     return readStdin();
   }
-  try {
-    return await fs.readFile(path);
-  } catch (err) {
-    throw new UsageError(`-d/--data: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  return readFlagFile('-d/--data', path);
 }
 
 /** JSON (`{…}`, `[…]`, and also `42` or `"x"`) is application/json; text that starts like JSON must be JSON. */

@@ -2,6 +2,7 @@
 import { Flags } from '@oclif/core';
 import { GEARMAN_DEFAULTS, REQUEST_DEFAULTS, SAFETY_DEFAULTS } from '../defaults.js';
 import { durationText, sizeText } from './parse-units.js';
+import { tlsFlags } from './tls-flags.js';
 
 /**
  * --gearman as pull, push, worker and status declare it (FANOUT_GEARMAN when absent); each command gives its own
@@ -32,8 +33,14 @@ export const runFlags = {
     helpGroup: 'REQUEST',
     char: 'H',
     multiple: true,
-    description: 'request header "Name: value"; repeatable',
+    description: 'request header "Name: value", or @FILE of them (one per line, # comments); repeatable',
     helpValue: 'HEADER',
+  }),
+  'secret-header': Flags.string({
+    helpGroup: 'REQUEST',
+    multiple: true,
+    description: 'never show the value of this header (Authorization, Cookie and the like never are); repeatable',
+    helpValue: 'NAME',
   }),
   timeout: Flags.string({
     helpGroup: 'REQUEST',
@@ -97,6 +104,7 @@ export const runFlags = {
   }),
   'include-headers': Flags.boolean({ helpGroup: 'REQUEST', description: 'put the response headers in each record' }),
   insecure: Flags.boolean({ helpGroup: 'REQUEST', char: 'k', description: 'do not verify TLS certificates' }),
+  ...tlsFlags,
   output: Flags.string({
     helpGroup: 'OUTPUT',
     char: 'o',

@@ -11,10 +11,11 @@ import type { RequestSpec } from '../jobs/request-spec.js';
 import { parseFailureThreshold, type FailureThreshold } from '../run/failure-threshold.js';
 import type { OutputFormat, RunConfig } from '../run/run-config.js';
 import { checkForgottenFileFlag } from './forgotten-file-flag.js';
-import { hasHeader, parseHeaders } from './parse-headers.js';
+import { hasHeader, parseSecretHeaders, readHeaders } from './parse-headers.js';
 import { readPushBody, type PushBody } from './push-body.js';
 import { parseServersFlag } from './servers-flag.js';
 import { parseDuration, parseSize } from './parse-units.js';
+import { hasTlsFlags, readTlsFlags } from './tls-flags.js';
 import type { runFlags } from './run-flags.js';
 import { UsageError } from './usage-error.js';
 import { userAgent } from './version.js';
@@ -29,6 +30,8 @@ export interface PushFlags {
 }
 
 const METHOD = /^[A-Z][A-Z-]*$/;
+/** A template with `user:password@` before its host part: a credential every record's `url` would carry. */
+const CREDENTIALS_IN_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/;
 const RUN_ID = /^[A-Za-z0-9._-]{1,40}$/;
 
 export function hostSources(args: readonly string[], files: readonly string[] | undefined): HostSource[] {
@@ -119,7 +122,12 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const sources = hostSources(args, flags['hosts-file']);
   const method = (flags.method ?? REQUEST_DEFAULTS.method[verb]).toUpperCase();
   if (!METHOD.test(method)) throw new UsageError(`-X/--method: invalid method "${flags.method}"`);
-  const given = parseHeaders(flags.header ?? []);
+  if (CREDENTIALS_IN_URL.test(flags.url)) {
+    throw new UsageError(
+      '-u/--url: a user:password in the URL would be written into every record; give an Authorization header instead, from a file (-H @FILE)',
+    );
+  }
+  const given = await readHeaders(flags.header ?? []);
   const body =
     verb === 'push'
       ? await readPushBody(push?.data, {
@@ -139,6 +147,11 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   if (gearman !== undefined && flags.threads !== undefined) {
     throw new UsageError('--threads is for local mode; with --gearman the workers spread the requests');
   }
+  if (gearman !== undefined) refuseTlsFlagsForGearman(flags);
+  if (flags.ca !== undefined && flags.insecure === true) {
+    throw new UsageError('--ca with -k/--insecure: -k verifies no certificate, so --ca would change nothing; give one of them');
+  }
+  const tls = await readTlsFlags(flags);
   const spec: RequestSpec = {
     method,
     url: flags.url,
@@ -151,7 +164,7 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     ...retryFlags(flags),
     followRedirects: 0,
     followAnyHost: false,
-    secretHeaders: [],
+    secretHeaders: parseSecretHeaders(flags['secret-header'] ?? []),
     idempotencyKeyPrefix: verb === 'push' && push?.['idempotency-key'] !== false ? runId : null,
     captureBody: flags.body === true,
     maxBodyBytes: parseSize('max-body', flags['max-body']),
@@ -183,5 +196,24 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
           },
     resumeFile: resume,
     maxFailures,
+    tls,
   };
+}
+
+/**
+ * In gearman mode the workers make the connections, so trust and client certificates are theirs: a private key
+ * given to the client would have to travel through gearmand (in clear) to reach them, and a CA would be trusted by
+ * whichever worker took the job. -k/--insecure is a property of the request and travels with it.
+ */
+function refuseTlsFlagsForGearman(flags: RunFlags): void {
+  if (flags.cert !== undefined || flags.key !== undefined) {
+    throw new UsageError(
+      '--cert/--key with --gearman: the workers make the connections, and a private key never travels through gearmand; start them with fanout worker --cert FILE --key FILE',
+    );
+  }
+  if (hasTlsFlags(flags)) {
+    throw new UsageError(
+      '--ca with --gearman: the workers make the connections, so what they trust is theirs; start them with fanout worker --ca FILE',
+    );
+  }
 }

@@ -14,9 +14,10 @@ import { skipErrorStacks } from './process-io.js';
 import { onStopSignals } from './signals.js';
 import { parseServersFlag } from './servers-flag.js';
 import { reportErrors } from './report-errors.js';
+import { readTlsFlags, type TlsFlags } from './tls-flags.js';
 import { UsageError } from './usage-error.js';
 
-export interface WorkerFlags {
+export interface WorkerFlags extends TlsFlags {
   gearman: string;
   function: string;
   concurrency: number;
@@ -31,7 +32,7 @@ type Log = (line: string, level: LogLevel) => void;
 export function runWorkerCommand(flags: WorkerFlags): Promise<ExitCode> {
   skipErrorStacks();
   return reportErrors(async () => {
-    const options = workerOptions(flags);
+    const options = { ...workerOptions(flags), tls: await readTlsFlags(flags) };
     // A supervised child names itself, so that N children logging to one stderr can be told apart.
     const prefix = process.channel ? `fanout worker: [${process.pid}] ` : 'fanout worker: ';
     const log: Log = (line, level) => {
@@ -154,6 +155,10 @@ function childFlags(flags: WorkerFlags, slot: number): string[] {
     String(flags['max-jobs']),
     ...(flags.id === undefined ? [] : ['--id', `${flags.id}/${slot + 1}`]),
     ...(flags.quiet ? ['--quiet'] : []),
+    // Paths, not PEM: each child reads the files itself, so a key is never on a command line.
+    ...(flags.ca === undefined ? [] : ['--ca', flags.ca]),
+    ...(flags.cert === undefined ? [] : ['--cert', flags.cert]),
+    ...(flags.key === undefined ? [] : ['--key', flags.key]),
   ];
 }
 

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { FanoutCommand } from '../cli/fanout-command.js';
 import { runWorkerCommand } from '../cli/worker-command.js';
 import { gearmanFlag } from '../cli/run-flags.js';
+import { tlsFlags } from '../cli/tls-flags.js';
 import { GEARMAN_DEFAULTS, WORKER_DEFAULTS } from '../defaults.js';
 
 export default class Worker extends FanoutCommand {
@@ -12,6 +13,7 @@ export default class Worker extends FanoutCommand {
   static override examples = [
     '<%= config.bin %> worker --gearman 10.0.0.5:4730,10.0.0.6:4730 -c 200',
     '<%= config.bin %> worker --gearman 127.0.0.1:4730 --processes 4',
+    '<%= config.bin %> worker --gearman 127.0.0.1:4730 --ca internal-ca.pem --cert worker.pem --key worker.key',
   ];
   static override flags = {
     gearman: gearmanFlag({ description: 'job servers HOST:PORT[,HOST:PORT...]; the worker connects to every one', required: true }),
@@ -32,6 +34,8 @@ export default class Worker extends FanoutCommand {
       helpValue: 'N',
     }),
     quiet: Flags.boolean({ char: 'q', description: 'log only problems, not routine events' }),
+    // This worker's own trust and client certificate: a private key never travels through gearmand.
+    ...tlsFlags,
   };
 
   async run(): Promise<void> {

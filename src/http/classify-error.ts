@@ -47,6 +47,19 @@ const BY_CODE: Readonly<Record<string, ResultCode>> = {
 const TLS_PREFIXES = ['ERR_TLS_', 'ERR_SSL_', 'CERT_'];
 
 /**
+ * The alerts a server sends about the client's certificate (in TLS 1.3 after the handshake: http/tls-alerts.ts), in
+ * words: OpenSSL's own message for them is a dump of its internals (`80EC…:error:0A00045C:SSL routines:…`).
+ */
+const TLS_ALERT_WORDS: Readonly<Record<string, string>> = {
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server requires a client certificate (--cert and --key)',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'the server does not trust the issuer of the client certificate',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'the server refused the client certificate',
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: 'the server refused the client certificate as expired',
+  ERR_SSL_TLSV1_ALERT_ACCESS_DENIED: 'the server refused access during the TLS handshake',
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: 'the server ended the TLS handshake (it may require a client certificate: --cert and --key)',
+};
+
+/**
  * What each of undici 7's error codes (lib/core/errors.js) means, in words, and the message undici gives it
  * by default. A message that starts with the default keeps what follows (`Connect Timeout Error (attempted
  * address: …)` → `no connection within the connect timeout (attempted address: …)`); any other is kept after
@@ -140,6 +153,8 @@ function messageFor(code: string | undefined, text: string): string {
     return inWords(words, undiciDefault, text.replace(UNDICI_CODE_IN_TEXT, ''));
   }
   if (code.startsWith(PARSER_PREFIX)) return inWords(PARSER_WORDS, PARSER_DEFAULT, text);
+  const alert = TLS_ALERT_WORDS[code];
+  if (alert !== undefined) return `${code}: ${alert}`;
   // Node errno messages already name their code (`connect ECONNREFUSED 10.0.0.1:80`); others get it in front.
   return text.includes(code) ? text : `${code}: ${text}`;
 }

@@ -19,6 +19,8 @@ export interface ExchangeRequest {
   keepBody: boolean;
   maxBodyBytes: number;
   keepHeaders: boolean;
+  /** Names (lower case) of the kept headers whose values are redacted: secretHeaderNames(spec.secretHeaders). */
+  secretHeaders: ReadonlySet<string>;
 }
 
 export interface ExchangeOutcome {
@@ -32,11 +34,11 @@ export interface ExchangeOutcome {
   error: unknown;
 }
 
-function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+function flattenHeaders(headers: IncomingHttpHeaders, secret: ReadonlySet<string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    out[name] = shownHeaderValue(name, Array.isArray(value) ? value.join(', ') : value);
+    out[name] = shownHeaderValue(name, Array.isArray(value) ? value.join(', ') : value, secret);
   }
   return out;
 }
@@ -83,7 +85,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       const type = headers['content-type'];
       this.#contentType = typeof type === 'string' ? type : null;
     }
-    if (this.request.keepHeaders) this.#headers = flattenHeaders(headers);
+    if (this.request.keepHeaders) this.#headers = flattenHeaders(headers, this.request.secretHeaders);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

@@ -6,6 +6,7 @@ import { compileUrlTemplate } from '../hosts/url-template.js';
 import type { Target } from '../hosts/target.js';
 import { parseExpect, type StatusPredicate } from '../http/expect-status.js';
 import type { ExchangeRequest } from '../http/exchange.js';
+import { secretHeaderNames } from '../http/secret-headers.js';
 import type { RequestSpec } from './request-spec.js';
 
 export interface PreparedSpec {
@@ -55,6 +56,7 @@ export function prepareSpec(spec: RequestSpec): PreparedSpec {
   const headers = spec.headers.flat();
   const body = spec.bodyBase64 === null ? null : Buffer.from(spec.bodyBase64, 'base64');
   const keyPrefix = spec.idempotencyKeyPrefix;
+  const secretHeaders = secretHeaderNames(spec.secretHeaders);
   return {
     spec,
     isExpected,
@@ -79,6 +81,7 @@ export function prepareSpec(spec: RequestSpec): PreparedSpec {
         keepBody: spec.captureBody,
         maxBodyBytes: spec.maxBodyBytes,
         keepHeaders: spec.includeHeaders,
+        secretHeaders,
       };
     },
   };

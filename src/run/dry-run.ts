@@ -6,7 +6,7 @@ import type { TargetPlan } from '../hosts/host-source.js';
 import type { Target } from '../hosts/target.js';
 import type { PreparedSpec } from '../jobs/prepared-spec.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
-import { shownHeaderValue } from '../http/secret-headers.js';
+import { secretHeaderNames, shownHeaderValue } from '../http/secret-headers.js';
 import { writeLines } from '../report/record-sink.js';
 
 /** Resolves true when every line was written, false when the reader of `out` went away first. */
@@ -26,10 +26,11 @@ export async function dryRun(prepared: PreparedSpec, plan: TargetPlan, out: Writ
  * as HTTP compares them; the per-host Idempotency-Key is shown with `{host}` standing for each host.
  */
 export function describeDryRun(spec: RequestSpec, hosts: number): string {
-  // Secrets redacted: a dry run is often pasted into a ticket or a chat.
+  // Secrets redacted (and --secret-header's): a dry run is often pasted into a ticket or a chat.
+  const secret = secretHeaderNames(spec.secretHeaders);
   const headers: Array<readonly [string, string]> = spec.headers.map(([name, value]) => [
     name.toLowerCase(),
-    shownHeaderValue(name, value),
+    shownHeaderValue(name, value, secret),
   ]);
   if (spec.idempotencyKeyPrefix !== null) headers.push(['idempotency-key', `${spec.idempotencyKeyPrefix}-{host}`]);
   const shown = headers.length === 0 ? 'none' : headers.map(([name, value]) => `${name}: ${value}`).join(', ');

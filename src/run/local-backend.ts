@@ -2,11 +2,13 @@
 // (a hung host costs one slot, not a whole batch), through one undici Agent for the run.
 import { createDispatcher } from '../http/dispatcher.js';
 import type { Resolver } from '../http/resolver.js';
+import type { TlsMaterial } from '../http/tls-material.js';
 import { executeBatch } from '../jobs/execute-batch.js';
 import type { Backend, BackendEvent } from './backend.js';
 
 export interface LocalBackendOptions {
   resolver?: Resolver | undefined;
+  tls?: TlsMaterial | undefined;
 }
 
 export function createLocalBackend(options: LocalBackendOptions = {}): Backend {
@@ -19,6 +21,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Backend {
         connectTimeoutMs: spec.connectTimeoutMs,
         insecure: spec.insecure,
         ...(options.resolver ? { resolver: options.resolver } : {}),
+        ...(options.tls ? { tls: options.tls } : {}),
       });
       closers.push(() => dispatcher.destroy());
       for await (const records of executeBatch(spec, plan.targets(), { concurrency, dispatcher, signal, drain, hostsInFlight })) {

@@ -23,10 +23,10 @@ export async function openBackend(config: RunConfig, hosts: number, deps: Backen
     // Tests that inject a resolver run in one thread: a function cannot cross into another.
     if (threads > 1 && deps.resolver === undefined) {
       const { createThreadedBackend } = await import('./threads/threaded-backend.js');
-      return createThreadedBackend({ threads });
+      return createThreadedBackend({ threads, tls: config.tls });
     }
     const { createLocalBackend } = await import('./local-backend.js');
-    return createLocalBackend({ resolver: deps.resolver });
+    return createLocalBackend({ resolver: deps.resolver, tls: config.tls });
   }
   const { createGearmanBackend } = await import('./gearman/gearman-backend.js');
   return createGearmanBackend({

@@ -1,6 +1,7 @@
 // Everything one pull/push run needs, as plain data: built from flags by src/cli, consumed by the runner.
 import type { ServerAddress } from '../gearman/server-address.js';
 import type { HostSource } from '../hosts/host-source.js';
+import type { TlsMaterial } from '../http/tls-material.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import type { FailureThreshold } from './failure-threshold.js';
 
@@ -38,4 +39,6 @@ export interface RunConfig {
   resumeFile: string | null;
   /** --max-failures: past it, no new host starts. */
   maxFailures: FailureThreshold | null;
+  /** --ca, --cert/--key as PEM text (local mode only: in gearman mode they are the workers' flags); never in the spec. */
+  tls: TlsMaterial;
 }

@@ -26,6 +26,7 @@ import { GearmanWorker } from '../gearman/worker.js';
 import type { JobResult, WorkerJob } from '../gearman/worker.js';
 import { DispatcherPool } from '../http/dispatcher.js';
 import type { Resolver } from '../http/resolver.js';
+import type { TlsMaterial } from '../http/tls-material.js';
 import { createJobHandler } from './job-handler.js';
 
 /** `info`: routine (connected, stopped); `warn`: something an operator may need to act on. */
@@ -43,6 +44,8 @@ export interface FanoutWorkerOptions {
   maxJobs?: number;
   backoff?: Partial<BackoffOptions>;
   resolver?: Resolver;
+  /** The worker's own --ca and --cert/--key (checked by checkTlsMaterial), for every job: jobs never carry TLS material. */
+  tls?: TlsMaterial;
   /** One line per notable event, for people. */
   log?: (line: string, level: LogLevel) => void;
 }
@@ -124,7 +127,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
     this.id = checked.id;
     this.concurrency = checked.concurrency;
     this.maxJobs = checked.maxJobs;
-    this.#dispatchers = new DispatcherPool(options.resolver);
+    this.#dispatchers = new DispatcherPool(options.resolver, options.tls);
     this.#limit = pLimit(this.concurrency);
     this.#log = options.log ?? (() => undefined);
     const handler = createJobHandler({

@@ -1,24 +1,27 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasHeader, parseHeaders } from '../../src/cli/parse-headers.js';
+import { hasHeader, parseSecretHeaders, readHeaders } from '../../src/cli/parse-headers.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 
 const SECRET = 's3cr3t-T0ken';
 
-/** The UsageError `parseHeaders(values)` throws. */
-function failure(values: string[]): UsageError {
+/** The UsageError `readHeaders(values)` throws. */
+async function failure(values: string[]): Promise<UsageError> {
   try {
-    parseHeaders(values);
+    await readHeaders(values);
   } catch (err) {
     if (err instanceof UsageError) return err;
     throw err;
   }
-  throw new Error(`parseHeaders accepted ${values.length} header(s)`);
+  throw new Error(`readHeaders accepted ${values.length} header(s)`);
 }
 
-describe('parseHeaders', () => {
-  it('splits at the first colon and trims both sides', () => {
+describe('readHeaders, -H on the command line', () => {
+  it('splits at the first colon and trims both sides', async () => {
     expect(
-      parseHeaders([
+      await readHeaders([
         'Authorization: Bearer abc',
         'X-Empty:',
         'x-url:  http://a:1/b ',
@@ -36,8 +39,8 @@ describe('parseHeaders', () => {
     ]);
   });
 
-  it('returns nothing for no headers', () => {
-    expect(parseHeaders([])).toEqual([]);
+  it('returns nothing for no headers', async () => {
+    expect(await readHeaders([])).toEqual([]);
   });
 
   it.each([
@@ -47,8 +50,8 @@ describe('parseHeaders', () => {
     ['a space in the name', `X Api Key: ${SECRET}`],
     ['a name with a slash', `X/Key: ${SECRET}`],
     ['a colon inside the would-be value', `Authorization Basic user-${SECRET}:pw`],
-  ])('rejects %s, naming the header by position and never echoing its text', (_case, raw) => {
-    const err = failure(['Accept: */*', raw]);
+  ])('rejects %s, naming the header by position and never echoing its text', async (_case, raw) => {
+    const err = await failure(['Accept: */*', raw]);
     expect(err.message).toMatch(/^-H\/--header #2: expected "Name: value"/);
     expect(err.message).not.toContain(SECRET);
   });
@@ -61,10 +64,40 @@ describe('parseHeaders', () => {
     ['another control character', `Bearer ${SECRET}\u0001`],
     ['DEL', `Bearer ${SECRET}\u007f`],
     ['a character undici cannot send', `Bearer ${SECRET} ✓`],
-  ])('rejects %s in the value, naming the header but not the value', (_case, value) => {
-    const err = failure([`Authorization: ${value}`]);
+  ])('rejects %s in the value, naming the header but not the value', async (_case, value) => {
+    const err = await failure([`Authorization: ${value}`]);
     expect(err.message).toMatch(/^-H\/--header "Authorization": the value contains/);
     expect(err.message).not.toContain(SECRET);
+  });
+});
+
+describe('readHeaders, -H @FILE', () => {
+  it('reads a file saved with a byte-order mark and CRLF line ends, in place among the other -H', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fanout-headers-'));
+    try {
+      const path = join(dir, 'headers.txt');
+      await writeFile(path, `\uFEFFX-Api-Token: ${SECRET}\r\n# a comment\r\n\r\nAccept: text/plain\r\n`);
+      expect(await readHeaders(['X-First: 1', `@${path}`, 'X-Last: 2'])).toEqual([
+        ['X-First', '1'],
+        ['X-Api-Token', SECRET],
+        ['Accept', 'text/plain'],
+        ['X-Last', '2'],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('parseSecretHeaders', () => {
+  it('takes header names in lower case, each once', () => {
+    expect(parseSecretHeaders(['X-Api-Key', 'x-api-key', 'X-Token'])).toEqual(['x-api-key', 'x-token']);
+    expect(parseSecretHeaders([])).toEqual([]);
+  });
+
+  it.each([`X-Api-Key: ${SECRET}`, '', 'X Key'])('refuses %j without echoing it', (name) => {
+    expect(() => parseSecretHeaders([name])).toThrow(UsageError);
+    expect(() => parseSecretHeaders([name])).toThrow(/^--secret-header: expected a header name/);
   });
 });
 

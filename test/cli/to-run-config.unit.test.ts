@@ -7,6 +7,7 @@ import { NO_BODY_MESSAGE } from '../../src/cli/push-body.js';
 import { runFlags } from '../../src/cli/run-flags.js';
 import { hostSources, toRunConfig, type ConfigInput, type PushFlags, type RunFlags } from '../../src/cli/to-run-config.js';
 import { UsageError } from '../../src/cli/usage-error.js';
+import { NO_TLS_MATERIAL } from '../../src/http/tls-material.js';
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 
 /** Read here independently of src/cli/version.ts: the header must carry package.json's version. */
@@ -26,6 +27,7 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     url: 'http://{host}/',
     method: undefined,
     header: undefined,
+    'secret-header': undefined,
     timeout: '10s',
     'connect-timeout': '5s',
     expect: '2xx',
@@ -40,6 +42,9 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     'max-body': '1MiB',
     'include-headers': UNSET,
     insecure: UNSET,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
     output: undefined,
     format: 'auto',
     summary: undefined,
@@ -113,6 +118,7 @@ describe('toRunConfig', () => {
       gearman: null,
       resumeFile: null,
       maxFailures: null,
+      tls: NO_TLS_MATERIAL,
     });
   });
 
@@ -322,10 +328,21 @@ describe('toRunConfig', () => {
     [{ 'connect-timeout': '0' }, '--connect-timeout: invalid duration "0"'],
     [{ 'max-body': 'lots' }, '--max-body: invalid size "lots"'],
     [{ header: ['Accept: */*', 'broken'] }, '-H/--header #2'],
+    [{ 'secret-header': ['X-Key: v'] }, '--secret-header: expected a header name'],
+    [{ url: 'https://deploy:s3cret@{host}/' }, '-u/--url: a user:password in the URL would be written into every record'],
+    // Refused before any file is read: these files do not exist.
+    [{ gearman: '127.0.0.1:4730', cert: 'c.pem', key: 'k.pem' }, '--cert/--key with --gearman'],
+    [{ gearman: '127.0.0.1:4730', ca: 'ca.pem' }, '--ca with --gearman'],
+    [{ ca: 'ca.pem', insecure: true }, '--ca with -k/--insecure'],
   ] satisfies Array<[Partial<RunFlags>, string]>)('rejects bad flag values naming the flag: %j', async (flags, message) => {
     const result = toRunConfig(input({ flags: makeFlags(flags) }));
     await expect(result).rejects.toThrow(UsageError);
     await expect(result).rejects.toThrow(message);
+  });
+
+  it('puts --secret-header names in the spec, in lower case, each once', async () => {
+    const config = await toRunConfig(input({ flags: makeFlags({ 'secret-header': ['X-Api-Key', 'x-api-key', 'X-Token'] }) }));
+    expect(config.spec.secretHeaders).toEqual(['x-api-key', 'x-token']);
   });
 
   it('passes request and output flags through', async () => {

@@ -1,4 +1,5 @@
 // A RunConfig for in-process runner tests: the defaults of `fanout pull`, changed only where a test says.
+import { NO_TLS_MATERIAL } from '../../src/http/tls-material.js';
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import type { RunConfig } from '../../src/run/run-config.js';
 
@@ -19,6 +20,7 @@ export function runConfig(hosts: readonly string[], overrides: Partial<RunConfig
     gearman: null,
     resumeFile: null,
     maxFailures: null,
+    tls: NO_TLS_MATERIAL,
     ...overrides,
   };
 }

@@ -113,6 +113,14 @@ describe('classifyError', () => {
     expect(classifyError(sysError(tlsCode, 'handshake failed')).code).toBe('tls');
   });
 
+  it.each([
+    ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'the server requires a client certificate (--cert and --key)'],
+    ['ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'the server does not trust the issuer of the client certificate'],
+  ])("says what the server's alert %s means, in place of OpenSSL's dump", (tlsCode, words) => {
+    const openssl = '80EC8F52B87F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert:rec_layer_s3.c:1601:SSL alert number 116\n';
+    expect(classifyError(sysError(tlsCode, openssl))).toEqual({ code: 'tls', message: `${tlsCode}: ${words}` });
+  });
+
   it('keeps the code and message of our own OutcomeError', () => {
     const err = new OutcomeError('body_too_large', 'body larger than --max-body 1024 bytes');
     expect(classifyError(err)).toEqual({ code: 'body_too_large', message: 'body larger than --max-body 1024 bytes' });

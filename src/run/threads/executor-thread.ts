@@ -13,7 +13,7 @@ const RECORDS_PER_MESSAGE = 512;
 
 const port = parentPort;
 if (port === null) throw new Error('executor-thread.js runs as a worker thread only');
-const { spec, concurrency, stackTraceLimit } = workerData as ThreadInit;
+const { spec, concurrency, stackTraceLimit, tls } = workerData as ThreadInit;
 Error.stackTraceLimit = stackTraceLimit;
 
 const targets = new AsyncQueue<Target>();
@@ -36,7 +36,7 @@ const flush = (): void => {
   pending = [];
 };
 
-const dispatcher = createDispatcher({ connectTimeoutMs: spec.connectTimeoutMs, insecure: spec.insecure });
+const dispatcher = createDispatcher({ connectTimeoutMs: spec.connectTimeoutMs, insecure: spec.insecure, tls });
 try {
   for await (const records of executeBatch(spec, targets, { concurrency, dispatcher, signal: stop.signal, drain: drain.signal })) {
     for (const record of records) pending.push(record);

@@ -2,6 +2,7 @@
 // The main thread owns the plan, the sinks and the summary; a thread owns its sockets and runs the batch
 // executor over the targets it is handed.
 import type { Target } from '../../hosts/target.js';
+import type { TlsMaterial } from '../../http/tls-material.js';
 import type { RequestSpec } from '../../jobs/request-spec.js';
 import type { HostResult } from '../../record/host-result.js';
 
@@ -11,6 +12,8 @@ export interface ThreadInit {
   concurrency: number;
   /** Error.stackTraceLimit of the main thread (0 unless FANOUT_DEBUG): each thread has its own. */
   stackTraceLimit: number;
+  /** The run's --ca, --cert/--key as PEM text: a TLS context cannot cross threads, its material can. */
+  tls: TlsMaterial;
 }
 
 export type ToThread =

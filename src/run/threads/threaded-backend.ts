@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { TargetPlan } from '../../hosts/host-source.js';
 import type { Target } from '../../hosts/target.js';
 import { prepareSpec } from '../../jobs/prepared-spec.js';
+import type { TlsMaterial } from '../../http/tls-material.js';
 import type { RequestSpec } from '../../jobs/request-spec.js';
 import { resultWithoutResponse } from '../../jobs/to-host-result.js';
 import type { HostResult } from '../../record/host-result.js';
@@ -36,12 +37,13 @@ type LaneEvent = { lane: Lane; records: HostResult[] } | { lane: null; failure: 
 
 export interface ThreadedBackendOptions {
   threads: number;
+  tls: TlsMaterial;
 }
 
 export function createThreadedBackend(options: ThreadedBackendOptions): Backend {
   const workers = new Set<Worker>();
   return {
-    run: (spec, plan, runOptions) => runThreaded(spec, plan, runOptions, options.threads, workers),
+    run: (spec, plan, runOptions) => runThreaded(spec, plan, runOptions, options, workers),
     async close() {
       await Promise.all([...workers].map((worker) => worker.terminate()));
       workers.clear();
@@ -53,7 +55,7 @@ async function* runThreaded(
   spec: RequestSpec,
   plan: TargetPlan,
   { concurrency, signal, drain }: BackendRunOptions,
-  threads: number,
+  { threads, tls }: ThreadedBackendOptions,
   workers: Set<Worker>,
 ): AsyncGenerator<BackendEvent> {
   const prepared = prepareSpec(spec);
@@ -72,7 +74,7 @@ async function* runThreaded(
     );
 
   const lanes: Lane[] = shareConcurrency(concurrency, threads).map((share) => {
-    const init: ThreadInit = { spec, concurrency: share, stackTraceLimit: Error.stackTraceLimit };
+    const init: ThreadInit = { spec, concurrency: share, stackTraceLimit: Error.stackTraceLimit, tls };
     const worker = new Worker(new URL('./executor-thread.js', import.meta.url), { workerData: init });
     workers.add(worker);
     const lane: Lane = { worker, credit: share * 2, held: new Map(), done: false };
