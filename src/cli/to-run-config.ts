@@ -4,9 +4,11 @@ import { randomBytes } from 'node:crypto';
 import type { Interfaces } from '@oclif/core';
 import { REQUEST_DEFAULTS } from '../defaults.js';
 import type { HostSource } from '../hosts/host-source.js';
+import type { JobSecret } from '../jobs/job-envelope.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import type { OutputFormat, RunConfig } from '../run/run-config.js';
 import { checkForgottenFileFlag } from './forgotten-file-flag.js';
+import { readSecret, secretGiven } from './job-secret.js';
 import { hasHeader, parseHeaders } from './parse-headers.js';
 import { readPushBody, type PushBody } from './push-body.js';
 import { parseServersFlag } from './servers-flag.js';
@@ -53,11 +55,13 @@ export interface ConfigInput {
   push?: PushFlags | undefined;
   args: readonly string[];
   readStdin: () => Promise<Buffer>;
+  /** Where FANOUT_SECRET is read from; default process.env. */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 // oclif leaves a boolean flag that has no default undefined when it is not given, whatever RunFlags says:
 // `=== true` keeps the spec plain booleans (it travels as JSON to workers).
-export async function toRunConfig({ verb, flags, push, args, readStdin }: ConfigInput): Promise<RunConfig> {
+export async function toRunConfig({ verb, flags, push, args, readStdin, env = process.env }: ConfigInput): Promise<RunConfig> {
   const sources = hostSources(args, flags['hosts-file']);
   const method = (flags.method ?? REQUEST_DEFAULTS.method[verb]).toUpperCase();
   if (!METHOD.test(method)) throw new UsageError(`-X/--method: invalid method "${flags.method}"`);
@@ -76,6 +80,10 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const gearman = flags.gearman === undefined ? undefined : parseServersFlag(flags.gearman);
   if (gearman !== undefined && flags.threads !== undefined) {
     throw new UsageError('--threads is for local mode; with --gearman the workers spread the requests');
+  }
+  const jobSecret = gearman === undefined ? null : await jobSecretOf(flags, env);
+  if (gearman === undefined && (secretGiven(flags) || flags.encrypt === true)) {
+    throw new UsageError('--secret, --secret-file and --encrypt protect the jobs sent to workers: they need --gearman');
   }
   const spec: RequestSpec = {
     method,
@@ -121,6 +129,16 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
             localWorkers: flags['local-workers'],
             serverTimeoutMs: parseDuration('server-timeout', flags['server-timeout']),
             stallTimeoutMs: parseDuration('stall-timeout', flags['stall-timeout']),
+            ...(jobSecret === null ? {} : { jobSecret }),
           },
   };
+}
+
+/** The secret the jobs are sealed with (FANOUT_SECRET counts only here, in gearman mode), and whether to encrypt. */
+async function jobSecretOf(flags: RunFlags, env: NodeJS.ProcessEnv): Promise<JobSecret | null> {
+  const secret = await readSecret(flags, env);
+  const encrypt = flags.encrypt === true;
+  if (encrypt && secret === null)
+    throw new UsageError('--encrypt needs --secret, --secret-file or FANOUT_SECRET: the key comes from the secret');
+  return secret === null ? null : { secret, encrypt };
 }

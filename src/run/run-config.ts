@@ -1,6 +1,7 @@
 // Everything one pull/push run needs, as plain data: built from flags by src/cli, consumed by the runner.
 import type { ServerAddress } from '../gearman/server-address.js';
 import type { HostSource } from '../hosts/host-source.js';
+import type { JobSecret } from '../jobs/job-envelope.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 
 export type OutputFormat = 'auto' | 'ndjson' | 'text';
@@ -14,6 +15,8 @@ export interface GearmanRunOptions {
   serverTimeoutMs: number;
   /** A run with no record for this long ends: its unfinished hosts are job_lost. */
   stallTimeoutMs: number;
+  /** --secret (and --encrypt): every job is signed, or encrypted, with it; absent or null: jobs go as they are. */
+  jobSecret?: JobSecret | null | undefined;
 }
 
 export interface RunConfig {
