@@ -196,7 +196,7 @@ async function lockdownOptions(flags: WorkerFlags): Promise<Pick<FanoutWorkerOpt
 export function lockdownLines(options: Pick<FanoutWorkerOptions, 'allow' | 'secret' | 'maxJobAgeMs'>): Array<[string, LogLevel]> {
   const open: string[] = [];
   if (options.allow === undefined) open.push('no --allow: this worker will fetch any URL a job names');
-  if (options.secret === undefined) open.push('no --secret: it runs jobs from anyone who can reach the job servers');
+  if (options.secret === undefined) open.push('no --secret: this worker runs jobs from anyone who can reach the job servers');
   const lines: Array<[string, LogLevel]> = open.length === 0 ? [] : [[`warning: ${open.join('; ')}`, 'warn']];
   const closed: string[] = [];
   if (options.allow !== undefined) closed.push(`fetching only hosts allowed by --allow ${options.allow.texts.join(',')}`);

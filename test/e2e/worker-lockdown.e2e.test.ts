@@ -102,7 +102,7 @@ describe('fanout worker lockdown', () => {
     );
     expect(line).toBe(
       'fanout worker: warning: no --allow: this worker will fetch any URL a job names; ' +
-        'no --secret: it runs jobs from anyone who can reach the job servers\n',
+        'no --secret: this worker runs jobs from anyone who can reach the job servers\n',
     );
   });
 
