@@ -9,12 +9,12 @@
 import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { normalName, type AllowRules } from './allow-rules.js';
-import { OutcomeError } from './classify-error.js';
+import { DENIED_CODE, OutcomeError } from './classify-error.js';
 import type { Resolver } from './resolver.js';
 
 /** A host no --allow rule allows: its record is `denied`, and nothing was sent to it. */
 export class DeniedError extends OutcomeError {
-  readonly code = 'ERR_FANOUT_DENIED';
+  readonly code = DENIED_CODE;
   constructor(message: string) {
     super('denied', message);
   }

@@ -89,6 +89,13 @@ describe('createHostGuard', () => {
     expect((await lookup(guard.resolver, 'web.test')).error).toBeInstanceOf(DeniedError);
   });
 
+  it('a denial copied without its class (a structured clone) is still denied, by its code', async () => {
+    const guard = createHostGuard(parseAllowRules(['*.dc1.test']), fakeResolver({}).resolver);
+    const { error } = await lookup(guard.resolver, 'web.dc2.test');
+    const copy = Object.assign(new Error(error?.message), { code: error?.code });
+    expect(classifyError(copy).code).toBe('denied');
+  });
+
   it('a name refused by the name rules is never resolved', async () => {
     const { resolver, asked } = fakeResolver({ 'web.dc2.test': ['10.0.0.5'] });
     const guard = createHostGuard(parseAllowRules(['*.dc1.test']), resolver);
