@@ -99,41 +99,35 @@ async function runBatch(
 ): Promise<string> {
   let records = 0;
   let ok = 0;
-  const send = async (chunk: readonly HostResult[]): Promise<void> => {
+  const admission = admitTargets(options, spec, targets);
+  const batch = executeBatch(spec, admission.allowed, {
+    concurrency: Math.min(concurrency, options.concurrency),
+    dispatcher: options.dispatcher(spec.connectTimeoutMs, spec.insecure),
+    signal,
+    limit: options.limit,
+    worker: options.workerId,
+  });
+  for await (const chunk of deniedFirst(admission, batch)) {
+    // On abort the executor still yields a record per host (aborted, not_attempted): none of them is sent.
+    if (signal.aborted) break;
     for (const body of encodeRecordLines(chunk)) await io.data(body);
     records += chunk.length;
     ok += chunk.reduce((n, record) => (record.ok ? n + 1 : n), 0);
     options.onRecords?.(job, records, ok);
     await io.status(records, targets.length);
-  };
-  const { allowed, denied, release } = admitTargets(options, spec, targets);
-  try {
-    if (denied.length > 0) await send(denied);
-    const chunks = executeBatch(spec, allowed, {
-      concurrency: Math.min(concurrency, options.concurrency),
-      dispatcher: options.dispatcher(spec.connectTimeoutMs, spec.insecure),
-      signal,
-      limit: options.limit,
-      worker: options.workerId,
-    });
-    for await (const chunk of chunks) {
-      // On abort the executor still yields a record per host (aborted, not_attempted): none of them is sent.
-      if (signal.aborted) break;
-      await send(chunk);
-    }
-  } finally {
-    release();
   }
   signal.throwIfAborted();
   return encodeCompletion({ hosts: records, ok, failed: records - ok });
 }
 
+interface Admitted {
+  allowed: Target[];
+  denied: HostResult[];
+  release: () => void;
+}
+
 /** Splits the targets by the --allow rules: records for the refused ones, the rest to fetch until release(). */
-function admitTargets(
-  options: JobHandlerOptions,
-  spec: RequestSpec,
-  targets: readonly Target[],
-): { allowed: Target[]; denied: HostResult[]; release: () => void } {
+function admitTargets(options: JobHandlerOptions, spec: RequestSpec, targets: readonly Target[]): Admitted {
   if (options.guard === undefined) return { allowed: [...targets], denied: [], release: () => undefined };
   const prepared = prepareSpec(spec);
   const urls = targets.map((target) => prepared.urlOrHost(target));
@@ -150,6 +144,16 @@ function admitTargets(
     }
   });
   return { allowed, denied, release: () => admission.release() };
+}
+
+/** The denied hosts' records as the first chunk, then the batch's; the admitted names are released when it ends. */
+async function* deniedFirst({ denied, release }: Admitted, batch: AsyncGenerator<HostResult[]>): AsyncGenerator<HostResult[]> {
+  try {
+    if (denied.length > 0) yield denied;
+    yield* batch;
+  } finally {
+    release();
+  }
 }
 
 function messageOf(error: unknown): string {
