@@ -189,7 +189,13 @@ interface Run {
 }
 
 /** A gearman-mode run in this process, as `fanout pull --gearman` makes it. */
-async function run(hosts: readonly string[], server: ServerAddress, jobSecret: JobSecret | null, spec: RequestSpec = SPEC): Promise<Run> {
+async function run(
+  hosts: readonly string[],
+  server: ServerAddress,
+  jobSecret: JobSecret | null,
+  spec: RequestSpec = SPEC,
+  localWorkers = 0,
+): Promise<Run> {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
@@ -203,7 +209,7 @@ async function run(hosts: readonly string[], server: ServerAddress, jobSecret: J
       servers: [server],
       functionName: FN,
       batchSize: 5,
-      localWorkers: 0,
+      localWorkers,
       serverTimeoutMs: 3000,
       stallTimeoutMs: 10_000,
       jobSecret,
@@ -280,5 +286,13 @@ describe('the client side of signed and encrypted jobs', () => {
     const signed = await relay(addressOf(server));
     expect((await run(hosts.hosts, signed.address, { secret: SECRET, encrypt: false }, spec)).code).toBe(0);
     expect(signed.sent().includes(TOKEN)).toBe(true);
+  });
+
+  it("--encrypt with --local-workers: the embedded workers hold the run's secret and open its jobs", async () => {
+    const server = await gearmand();
+    const hosts = await fleet(6);
+    const result = await run(hosts.hosts, addressOf(server), { secret: SECRET, encrypt: true }, SPEC, 1);
+    expect(result.records.map((r) => r.code)).toEqual(Array(6).fill('ok'));
+    expect(result.code).toBe(0);
   });
 });
