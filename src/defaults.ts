@@ -42,4 +42,6 @@ export const WORKER_DEFAULTS = {
   /** Jobs held at once at most. */
   maxJobs: 16,
   processes: 1,
+  /** A signed job older than this is refused (--max-job-age). */
+  maxJobAgeMs: 5 * 60_000,
 } as const;

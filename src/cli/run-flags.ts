@@ -1,6 +1,7 @@
 // The flags pull and push share, declared once. Only src/commands and src/cli import oclif.
 import { Flags } from '@oclif/core';
 import { GEARMAN_DEFAULTS, REQUEST_DEFAULTS, SAFETY_DEFAULTS } from '../defaults.js';
+import { secretFlags } from './job-secret.js';
 import { durationText, sizeText } from './parse-units.js';
 import { tlsFlags } from './tls-flags.js';
 
@@ -168,6 +169,12 @@ export const runFlags = {
     helpGroup: 'GEARMAN MODE',
     description: 'gearman mode: give up when no record arrives for this long',
     default: durationText(GEARMAN_DEFAULTS.stallTimeoutMs),
+  }),
+  // ---- signed and encrypted jobs (docs/gearman.md §9)
+  ...secretFlags('GEARMAN MODE'),
+  encrypt: Flags.boolean({
+    helpGroup: 'GEARMAN MODE',
+    description: 'gearman mode: encrypt each job (AES-256-GCM, key from the secret), so headers never cross gearmand in clear',
   }),
 };
 

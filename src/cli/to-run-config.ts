@@ -7,10 +7,12 @@ import { REQUEST_DEFAULTS, SAFETY_DEFAULTS } from '../defaults.js';
 import type { HostSource } from '../hosts/host-source.js';
 import { compileUrlTemplate } from '../hosts/url-template.js';
 import { parseExpect } from '../http/expect-status.js';
+import type { JobSecret } from '../jobs/job-envelope.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import { parseFailureThreshold, type FailureThreshold } from '../run/failure-threshold.js';
 import type { OutputFormat, RunConfig } from '../run/run-config.js';
 import { checkForgottenFileFlag } from './forgotten-file-flag.js';
+import { readSecret, secretGiven } from './job-secret.js';
 import { hasHeader, parseSecretHeaders, readHeaders } from './parse-headers.js';
 import { readPushBody, type PushBody } from './push-body.js';
 import { parseServersFlag } from './servers-flag.js';
@@ -114,11 +116,13 @@ export interface ConfigInput {
   push?: PushFlags | undefined;
   args: readonly string[];
   readStdin: () => Promise<Buffer>;
+  /** Where FANOUT_SECRET is read from; default process.env. */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 // oclif leaves a boolean flag that has no default undefined when it is not given, whatever RunFlags says:
 // `=== true` keeps the spec plain booleans (it travels as JSON to workers).
-export async function toRunConfig({ verb, flags, push, args, readStdin }: ConfigInput): Promise<RunConfig> {
+export async function toRunConfig({ verb, flags, push, args, readStdin, env = process.env }: ConfigInput): Promise<RunConfig> {
   const sources = hostSources(args, flags['hosts-file']);
   const method = (flags.method ?? REQUEST_DEFAULTS.method[verb]).toUpperCase();
   if (!METHOD.test(method)) throw new UsageError(`-X/--method: invalid method "${flags.method}"`);
@@ -152,6 +156,10 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     throw new UsageError('--ca with -k/--insecure: -k verifies no certificate, so --ca would change nothing; give one of them');
   }
   const tls = await readTlsFlags(flags);
+  const jobSecret = gearman === undefined ? null : await jobSecretOf(flags, env);
+  if (gearman === undefined && (secretGiven(flags) || flags.encrypt === true)) {
+    throw new UsageError('--secret, --secret-file and --encrypt protect the jobs sent to workers: they need --gearman');
+  }
   const spec: RequestSpec = {
     method,
     url: flags.url,
@@ -193,6 +201,7 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
             localWorkers: flags['local-workers'],
             serverTimeoutMs: parseDuration('server-timeout', flags['server-timeout']),
             stallTimeoutMs: parseDuration('stall-timeout', flags['stall-timeout']),
+            ...(jobSecret === null ? {} : { jobSecret }),
           },
     resumeFile: resume,
     maxFailures,
@@ -216,4 +225,13 @@ function refuseTlsFlagsForGearman(flags: RunFlags): void {
       '--ca with --gearman: the workers make the connections, so what they trust is theirs; start them with fanout worker --ca FILE',
     );
   }
+}
+
+/** The secret the jobs are sealed with (FANOUT_SECRET counts only here, in gearman mode), and whether to encrypt. */
+async function jobSecretOf(flags: RunFlags, env: NodeJS.ProcessEnv): Promise<JobSecret | null> {
+  const secret = await readSecret(flags, env);
+  const encrypt = flags.encrypt === true;
+  if (encrypt && secret === null)
+    throw new UsageError('--encrypt needs --secret, --secret-file or FANOUT_SECRET: the key comes from the secret');
+  return secret === null ? null : { secret, encrypt };
 }

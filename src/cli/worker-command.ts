@@ -3,13 +3,17 @@
 // Signals: the first SIGTERM/SIGINT stops gracefully (exit 0 once the jobs in hand are delivered); a second
 // one quits at once (exit 130; a worker's unfinished jobs go back to gearmand). Logs for people go to stderr,
 // one line per notable event; stdout stays empty.
+import { WORKER_DEFAULTS } from '../defaults.js';
 import { formatServerAddress } from '../gearman/server-address.js';
+import { AllowRuleError, parseAllowRules, type AllowRules } from '../http/allow-rules.js';
 import { Supervisor } from '../worker/supervisor.js';
 import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../worker/fanout-worker.js';
 import type { FanoutWorkerOptions, JobEnd, LogLevel } from '../worker/fanout-worker.js';
 import { EXIT } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
 import { fdLimitWarning } from './fd-limit.js';
+import { readSecret, SECRET_ENV } from './job-secret.js';
+import { durationText, parseDuration } from './parse-units.js';
 import { skipErrorStacks } from './process-io.js';
 import { onStopSignals } from './signals.js';
 import { parseServersFlag } from './servers-flag.js';
@@ -25,6 +29,11 @@ export interface WorkerFlags extends TlsFlags {
   id?: string | undefined;
   processes: number;
   quiet: boolean;
+  // ---- lockdown (docs/gearman.md §9)
+  allow?: string[] | undefined;
+  secret?: string | undefined;
+  'secret-file'?: string | undefined;
+  'max-job-age': string;
 }
 
 type Log = (line: string, level: LogLevel) => void;
@@ -32,17 +41,19 @@ type Log = (line: string, level: LogLevel) => void;
 export function runWorkerCommand(flags: WorkerFlags): Promise<ExitCode> {
   skipErrorStacks();
   return reportErrors(async () => {
-    const options = { ...workerOptions(flags), tls: await readTlsFlags(flags) };
+    const options = { ...(await workerOptions(flags)), tls: await readTlsFlags(flags) };
     // A supervised child names itself, so that N children logging to one stderr can be told apart.
     const prefix = process.channel ? `fanout worker: [${process.pid}] ` : 'fanout worker: ';
     const log: Log = (line, level) => {
       if (level === 'warn' || !flags.quiet) process.stderr.write(`${prefix}${line}\n`);
     };
-    return flags.processes > 1 ? supervise(flags, log) : serve(options, log);
+    // Said once, by the process the operator started (supervised children run with the same options).
+    if (!process.channel) for (const [line, level] of lockdownLines(options)) log(line, level);
+    return flags.processes > 1 ? supervise(flags, options, log) : serve(options, log);
   });
 }
 
-function workerOptions(flags: WorkerFlags): FanoutWorkerOptions {
+async function workerOptions(flags: WorkerFlags): Promise<FanoutWorkerOptions> {
   const servers = parseServersFlag(flags.gearman);
   const options: FanoutWorkerOptions = {
     servers,
@@ -50,6 +61,7 @@ function workerOptions(flags: WorkerFlags): FanoutWorkerOptions {
     concurrency: flags.concurrency,
     maxJobs: flags['max-jobs'],
     ...(flags.id === undefined ? {} : { id: flags.id }),
+    ...(await lockdownOptions(flags)),
   };
   try {
     checkWorkerOptions(options);
@@ -118,12 +130,14 @@ async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> 
   );
 }
 
-async function supervise(flags: WorkerFlags, log: Log): Promise<ExitCode> {
+async function supervise(flags: WorkerFlags, options: FanoutWorkerOptions, log: Log): Promise<ExitCode> {
   const script = process.argv[1] ?? '';
   const supervisor = new Supervisor({
     processes: flags.processes,
     command: process.execPath,
     args: (slot) => [...process.execArgv, script, 'worker', ...childFlags(flags, slot)],
+    // The secret reaches the children through their environment: their command lines are visible in ps.
+    env: options.secret === undefined ? process.env : { ...process.env, [SECRET_ENV]: options.secret },
     log,
   });
   supervisor.start();
@@ -159,7 +173,45 @@ function childFlags(flags: WorkerFlags, slot: number): string[] {
     ...(flags.ca === undefined ? [] : ['--ca', flags.ca]),
     ...(flags.cert === undefined ? [] : ['--cert', flags.cert]),
     ...(flags.key === undefined ? [] : ['--key', flags.key]),
+    ...(flags.allow ?? []).flatMap((rules) => ['--allow', rules]),
+    '--max-job-age',
+    flags['max-job-age'],
   ];
+}
+
+// ---- lockdown (docs/gearman.md §9)
+
+async function lockdownOptions(flags: WorkerFlags): Promise<Pick<FanoutWorkerOptions, 'allow' | 'secret' | 'maxJobAgeMs'>> {
+  let allow: AllowRules | undefined;
+  try {
+    allow = flags.allow === undefined ? undefined : parseAllowRules(flags.allow);
+  } catch (error) {
+    if (error instanceof AllowRuleError) throw new UsageError(error.message);
+    throw error;
+  }
+  const secret = await readSecret(flags, process.env);
+  return {
+    ...(allow === undefined ? {} : { allow }),
+    ...(secret === null ? {} : { secret }),
+    maxJobAgeMs: parseDuration('max-job-age', flags['max-job-age']),
+  };
+}
+
+/** What the worker will and will not refuse, for the operator who started it: a warning for each open door. */
+export function lockdownLines(options: Pick<FanoutWorkerOptions, 'allow' | 'secret' | 'maxJobAgeMs'>): Array<[string, LogLevel]> {
+  const open: string[] = [];
+  if (options.allow === undefined) open.push('no --allow: this worker will fetch any URL a job names');
+  if (options.secret === undefined) open.push('no --secret: this worker runs jobs from anyone who can reach the job servers');
+  const lines: Array<[string, LogLevel]> = open.length === 0 ? [] : [[`warning: ${open.join('; ')}`, 'warn']];
+  const closed: string[] = [];
+  if (options.allow !== undefined) closed.push(`fetching only hosts allowed by --allow ${options.allow.texts.join(',')}`);
+  if (options.secret !== undefined) {
+    closed.push(
+      `running only jobs signed with the secret, at most ${durationText(options.maxJobAgeMs ?? WORKER_DEFAULTS.maxJobAgeMs)} old`,
+    );
+  }
+  if (closed.length > 0) lines.push([closed.join('; '), 'info']);
+  return lines;
 }
 
 /** One line per job: which, how many hosts, how they went, how long it took. */

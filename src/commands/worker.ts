@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
 import { FanoutCommand } from '../cli/fanout-command.js';
 import { runWorkerCommand } from '../cli/worker-command.js';
+import { secretFlags } from '../cli/job-secret.js';
+import { durationText } from '../cli/parse-units.js';
 import { gearmanFlag } from '../cli/run-flags.js';
 import { tlsFlags } from '../cli/tls-flags.js';
 import { GEARMAN_DEFAULTS, WORKER_DEFAULTS } from '../defaults.js';
@@ -14,6 +16,7 @@ export default class Worker extends FanoutCommand {
     '<%= config.bin %> worker --gearman 10.0.0.5:4730,10.0.0.6:4730 -c 200',
     '<%= config.bin %> worker --gearman 127.0.0.1:4730 --processes 4',
     '<%= config.bin %> worker --gearman 127.0.0.1:4730 --ca internal-ca.pem --cert worker.pem --key worker.key',
+    '<%= config.bin %> worker --gearman 10.0.0.5:4730 --allow 10.20.0.0/16,*.dc1.example.com:443 --secret-file /etc/fanout/secret',
   ];
   static override flags = {
     gearman: gearmanFlag({ description: 'job servers HOST:PORT[,HOST:PORT...]; the worker connects to every one', required: true }),
@@ -36,6 +39,19 @@ export default class Worker extends FanoutCommand {
     quiet: Flags.boolean({ char: 'q', description: 'log only problems, not routine events' }),
     // This worker's own trust and client certificate: a private key never travels through gearmand.
     ...tlsFlags,
+    // ---- lockdown (docs/gearman.md §9)
+    allow: Flags.string({
+      multiple: true,
+      description:
+        'fetch only these hosts: CIDR, IP, [IPv6]:PORT, name glob (*.dc1.example.com), each with optional :PORT; comma-separated, repeatable',
+      helpValue: 'RULES',
+    }),
+    ...secretFlags(null),
+    'max-job-age': Flags.string({
+      description: 'with a secret: refuse signed jobs older than this',
+      default: durationText(WORKER_DEFAULTS.maxJobAgeMs),
+      helpValue: 'DURATION',
+    }),
   };
 
   async run(): Promise<void> {

@@ -4,7 +4,11 @@
 // parser's `HPE_*`) never reach one; errno and TLS codes do, which is what an operator searches for.
 import type { ResultCode } from '../record/host-result.js';
 
+/** The code of allow-guard.ts's DeniedError: a host no --allow rule allows (also recognized should the error be copied). */
+export const DENIED_CODE = 'ERR_FANOUT_DENIED';
+
 const BY_CODE: Readonly<Record<string, ResultCode>> = {
+  [DENIED_CODE]: 'denied',
   ECONNREFUSED: 'refused',
   EHOSTUNREACH: 'refused',
   ENETUNREACH: 'refused',

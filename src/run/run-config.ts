@@ -2,6 +2,7 @@
 import type { ServerAddress } from '../gearman/server-address.js';
 import type { HostSource } from '../hosts/host-source.js';
 import type { TlsMaterial } from '../http/tls-material.js';
+import type { JobSecret } from '../jobs/job-envelope.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import type { FailureThreshold } from './failure-threshold.js';
 
@@ -16,6 +17,8 @@ export interface GearmanRunOptions {
   serverTimeoutMs: number;
   /** A run with no record for this long ends: its unfinished hosts are job_lost. */
   stallTimeoutMs: number;
+  /** --secret (and --encrypt): every job is signed, or encrypted, with it; absent or null: jobs go as they are. */
+  jobSecret?: JobSecret | null | undefined;
 }
 
 export interface RunConfig {

@@ -25,7 +25,9 @@ import type { ServerAddress } from '../gearman/server-address.js';
 import { GearmanWorker } from '../gearman/worker.js';
 import type { JobResult, WorkerJob } from '../gearman/worker.js';
 import { DispatcherPool } from '../http/dispatcher.js';
-import type { Resolver } from '../http/resolver.js';
+import { createHostGuard } from '../http/allow-guard.js';
+import type { AllowRules } from '../http/allow-rules.js';
+import { systemResolver, type Resolver } from '../http/resolver.js';
 import type { TlsMaterial } from '../http/tls-material.js';
 import { createJobHandler } from './job-handler.js';
 
@@ -48,6 +50,13 @@ export interface FanoutWorkerOptions {
   tls?: TlsMaterial;
   /** One line per notable event, for people. */
   log?: (line: string, level: LogLevel) => void;
+  // ---- lockdown (docs/gearman.md §9)
+  /** --allow: only hosts these rules allow are fetched (the others are `denied`); absent: any host. */
+  allow?: AllowRules | undefined;
+  /** --secret: only jobs signed or encrypted with it run; absent: any job (a signed one unchecked). */
+  secret?: string | undefined;
+  /** --max-job-age: a signed job older than this is refused (default 5 min). */
+  maxJobAgeMs?: number | undefined;
 }
 
 /** An option the worker cannot run with; the CLI reports it as a usage error. */
@@ -81,7 +90,7 @@ export interface WorkerStats {
   started: number;
   /** Jobs ended with WORK_COMPLETE. */
   completed: number;
-  /** Jobs refused with WORK_EXCEPTION because their payload was invalid. */
+  /** Jobs refused with WORK_EXCEPTION before their batch began: an invalid payload, or an envelope refused (--secret). */
   rejected: number;
   /** Jobs ended with WORK_EXCEPTION after an unexpected error. */
   failed: number;
@@ -127,9 +136,11 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
     this.id = checked.id;
     this.concurrency = checked.concurrency;
     this.maxJobs = checked.maxJobs;
-    this.#dispatchers = new DispatcherPool(options.resolver, options.tls);
+    const guard = options.allow === undefined ? undefined : createHostGuard(options.allow, options.resolver ?? systemResolver);
+    this.#dispatchers = new DispatcherPool(guard?.resolver ?? options.resolver, options.tls);
     this.#limit = pLimit(this.concurrency);
     this.#log = options.log ?? (() => undefined);
+    let saidUnverified = false;
     const handler = createJobHandler({
       workerId: this.id,
       concurrency: this.concurrency,
@@ -137,6 +148,17 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
       dispatcher: (connectTimeoutMs, insecure) => this.#dispatchers.get(connectTimeoutMs, insecure),
       onStart: (job, hosts) => this.#onStart(job, hosts),
       onRecords: (job, records, ok) => this.#onRecords(job, records, ok),
+      guard,
+      secret: options.secret,
+      maxJobAgeMs: options.maxJobAgeMs,
+      onUnverified: (job) => {
+        if (saidUnverified) return;
+        saidUnverified = true;
+        this.#log(
+          `job ${job.handle} from ${job.server} is signed, but this worker has no --secret to check it: running it (and others like it) unchecked`,
+          'warn',
+        );
+      },
     });
     this.#worker = new GearmanWorker({
       servers: options.servers,
@@ -216,7 +238,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
   #onEnd(job: WorkerJob, result: JobResult): void {
     const started = this.#jobs.get(job);
     if (started === undefined) {
-      // Refused before its batch began: the handler's text says why (an invalid payload).
+      // Refused before its batch began: the handler's text says why (an invalid payload, a bad signature).
       if (result.outcome === 'exception') {
         this.#stats.rejected++;
         this.#log(`job ${job.handle} from ${job.server} refused: ${result.text}`, 'warn');

@@ -12,13 +12,25 @@
 // - Errors become the WORK_EXCEPTION text: `invalid job payload: <reason>` for a payload that does not decode
 //   (nothing else is sent, the worker carries on), `worker error: <message>` for anything unexpected. An aborted
 //   job gets neither: nothing more may be sent for it, so its error is passed on as it is.
+// - Lockdown (docs/gearman.md §9): the envelope is opened first (a job refused there is answered like an invalid
+//   payload: WORK_EXCEPTION, nothing sent), and hosts no --allow rule allows get a `denied` record, sent before
+//   the batch of the others starts; the guard's resolver stands behind the same rules at connect time.
 
 import type { LimitFunction } from 'p-limit';
 import type { Dispatcher } from 'undici';
 import type { JobHandler, JobIo, WorkerJob } from '../gearman/worker.js';
+import type { HostGuard } from '../http/allow-guard.js';
 import { executeBatch } from '../jobs/execute-batch.js';
+import { openJob } from '../jobs/job-envelope.js';
+import type { OpenedJob } from '../jobs/job-envelope.js';
+import { prepareSpec } from '../jobs/prepared-spec.js';
+import { resultWithoutResponse } from '../jobs/to-host-result.js';
 import { decodeJobPayload } from '../jobs/wire-payload.js';
 import { encodeCompletion, encodeRecordLines } from '../jobs/wire-results.js';
+import type { RequestSpec } from '../jobs/request-spec.js';
+import type { Target } from '../hosts/target.js';
+import type { HostResult } from '../record/host-result.js';
+import { WORKER_DEFAULTS } from '../defaults.js';
 
 export interface JobHandlerOptions {
   /** The worker's id, put in each record's `worker`. */
@@ -33,15 +45,37 @@ export interface JobHandlerOptions {
   onStart?: (job: WorkerJob, hosts: number) => void;
   /** A chunk of records came back (so request slots were freed); `records` and `ok` count the job's so far. */
   onRecords?: (job: WorkerJob, records: number, ok: number) => void;
+  // ---- lockdown
+  /** The --allow rules: hosts they refuse get `denied` (its resolver must be the one the dispatcher connects with). */
+  guard?: HostGuard | undefined;
+  /** Jobs must be signed or encrypted with this secret (--secret); null or absent: any job runs. */
+  secret?: string | null | undefined;
+  /** A signed job older than this is refused (--max-job-age). */
+  maxJobAgeMs?: number | undefined;
+  /** The clock the job age is judged by (ms since the epoch); default Date.now. */
+  now?: (() => number) | undefined;
+  /** A signed job was run without checking its signature (this worker has no secret). */
+  onUnverified?: ((job: WorkerJob) => void) | undefined;
 }
 
 type Batch = ReturnType<typeof decodeJobPayload>;
 
 export function createJobHandler(options: JobHandlerOptions): JobHandler {
   return async (job, io, signal) => {
+    let opened: OpenedJob;
+    try {
+      opened = openJob(job.payload, {
+        secret: options.secret ?? null,
+        maxAgeMs: options.maxJobAgeMs ?? WORKER_DEFAULTS.maxJobAgeMs,
+        now: (options.now ?? Date.now)(),
+      });
+    } catch (error) {
+      throw new Error(`job refused: ${messageOf(error)}`, { cause: error });
+    }
+    if (opened.form === 'signed' && !opened.verified) options.onUnverified?.(job);
     let batch: Batch;
     try {
-      batch = decodeJobPayload(job.payload);
+      batch = decodeJobPayload(opened.payload);
     } catch (error) {
       throw new Error(`invalid job payload: ${messageOf(error)}`, { cause: error });
     }
@@ -65,14 +99,15 @@ async function runBatch(
 ): Promise<string> {
   let records = 0;
   let ok = 0;
-  const chunks = executeBatch(spec, targets, {
+  const admission = admitTargets(options, spec, targets);
+  const batch = executeBatch(spec, admission.allowed, {
     concurrency: Math.min(concurrency, options.concurrency),
     dispatcher: options.dispatcher(spec.connectTimeoutMs, spec.insecure),
     signal,
     limit: options.limit,
     worker: options.workerId,
   });
-  for await (const chunk of chunks) {
+  for await (const chunk of deniedFirst(admission, batch)) {
     // On abort the executor still yields a record per host (aborted, not_attempted): none of them is sent.
     if (signal.aborted) break;
     for (const body of encodeRecordLines(chunk)) await io.data(body);
@@ -83,6 +118,42 @@ async function runBatch(
   }
   signal.throwIfAborted();
   return encodeCompletion({ hosts: records, ok, failed: records - ok });
+}
+
+interface Admitted {
+  allowed: Target[];
+  denied: HostResult[];
+  release: () => void;
+}
+
+/** Splits the targets by the --allow rules: records for the refused ones, the rest to fetch until release(). */
+function admitTargets(options: JobHandlerOptions, spec: RequestSpec, targets: readonly Target[]): Admitted {
+  if (options.guard === undefined) return { allowed: [...targets], denied: [], release: () => undefined };
+  const prepared = prepareSpec(spec);
+  const urls = targets.map((target) => prepared.urlOrHost(target));
+  // A target that makes no URL is left to the executor, which records it invalid_target.
+  const admission = options.guard.admit(urls.map(({ url, error }) => (error === null ? url : null)));
+  const allowed: Target[] = [];
+  const denied: HostResult[] = [];
+  targets.forEach((target, i) => {
+    const refusal = admission.refusals[i] ?? null;
+    if (refusal === null) allowed.push(target);
+    else {
+      const context = { host: target.host, url: urls[i]?.url ?? target.host, method: spec.method, attempts: 0, durationMs: 0 };
+      denied.push(resultWithoutResponse({ ...context, worker: options.workerId }, 'denied', refusal));
+    }
+  });
+  return { allowed, denied, release: () => admission.release() };
+}
+
+/** The denied hosts' records as the first chunk, then the batch's; the admitted names are released when it ends. */
+async function* deniedFirst({ denied, release }: Admitted, batch: AsyncGenerator<HostResult[]>): AsyncGenerator<HostResult[]> {
+  try {
+    if (denied.length > 0) yield denied;
+    yield* batch;
+  } finally {
+    release();
+  }
 }
 
 function messageOf(error: unknown): string {

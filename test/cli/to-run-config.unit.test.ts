@@ -61,6 +61,9 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     'local-workers': 0,
     'server-timeout': '10s',
     'stall-timeout': '60s',
+    secret: undefined,
+    'secret-file': undefined,
+    encrypt: UNSET,
     json: undefined, // oclif's global --json, which these commands do not enable
     ...overrides,
   };
@@ -499,6 +502,58 @@ describe('toRunConfig', () => {
     it('reject a bad --stall-timeout naming the flag', async () => {
       const flags = makeFlags({ gearman: '127.0.0.1:4730', 'stall-timeout': '-1' });
       await expect(toRunConfig(input({ flags }))).rejects.toThrow('--stall-timeout: invalid duration "-1"');
+    });
+  });
+
+  describe('job secret (--secret, --secret-file, FANOUT_SECRET, --encrypt)', () => {
+    const GEARMAN = '127.0.0.1:4730';
+    let dir: string;
+    beforeEach(async () => {
+      dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fanout-secret-'));
+    });
+    afterEach(async () => {
+      await fs.rm(dir, { recursive: true, force: true });
+    });
+    const jobSecretOf = async (flags: Partial<RunFlags>, env: NodeJS.ProcessEnv = {}): Promise<unknown> =>
+      (await toRunConfig(input({ flags: makeFlags({ gearman: GEARMAN, ...flags }), env }))).gearman?.jobSecret;
+
+    it('signs with --secret, encrypts with --encrypt, and takes FANOUT_SECRET only when no flag names one', async () => {
+      expect(await jobSecretOf({})).toBeUndefined();
+      expect(await jobSecretOf({ secret: 's1' })).toEqual({ secret: 's1', encrypt: false });
+      expect(await jobSecretOf({ secret: 's1', encrypt: true })).toEqual({ secret: 's1', encrypt: true });
+      expect(await jobSecretOf({}, { FANOUT_SECRET: 'from-env' })).toEqual({ secret: 'from-env', encrypt: false });
+      expect(await jobSecretOf({ secret: 's1' }, { FANOUT_SECRET: 'from-env' })).toEqual({ secret: 's1', encrypt: false });
+    });
+
+    it('reads the first line of --secret-file, without its line end', async () => {
+      const file = path.join(dir, 'secret');
+      await fs.writeFile(file, 'file-secret\r\nsecond line\n');
+      expect(await jobSecretOf({ 'secret-file': file }, { FANOUT_SECRET: 'from-env' })).toEqual({ secret: 'file-secret', encrypt: false });
+    });
+
+    it.each([
+      [{ secret: '' }, {}, '--secret: the secret is empty'],
+      [{}, { FANOUT_SECRET: '' }, 'FANOUT_SECRET is set but empty (unset it, or give the secret)'],
+      [{ secret: 'a', 'secret-file': '/x' }, {}, '--secret and --secret-file: give one of them'],
+      [{ 'secret-file': '/nonexistent/fanout-secret' }, {}, '--secret-file /nonexistent/fanout-secret: cannot read it (ENOENT)'],
+      [{ encrypt: true }, {}, '--encrypt needs --secret, --secret-file or FANOUT_SECRET: the key comes from the secret'],
+    ] as const)('refuses %j (env %j): %s', async (flags, env, message) => {
+      await expect(jobSecretOf(flags, env)).rejects.toThrow(new UsageError(message));
+    });
+
+    it('refuses an empty first line of --secret-file', async () => {
+      const file = path.join(dir, 'empty');
+      await fs.writeFile(file, '\nsecret on line 2\n');
+      await expect(jobSecretOf({ 'secret-file': file })).rejects.toThrow(new UsageError(`--secret-file ${file}: the first line is empty`));
+    });
+
+    it('without --gearman: a secret or --encrypt on the command line is a usage error; FANOUT_SECRET is ignored', async () => {
+      const local = (flags: Partial<RunFlags>, env: NodeJS.ProcessEnv = {}) => toRunConfig(input({ flags: makeFlags(flags), env }));
+      const message = '--secret, --secret-file and --encrypt protect the jobs sent to workers: they need --gearman';
+      await expect(local({ secret: 's1' })).rejects.toThrow(new UsageError(message));
+      await expect(local({ 'secret-file': '/x' })).rejects.toThrow(new UsageError(message));
+      await expect(local({ encrypt: true })).rejects.toThrow(new UsageError(message));
+      expect((await local({}, { FANOUT_SECRET: 'exported' })).gearman).toBeNull();
     });
   });
 });

@@ -54,7 +54,7 @@ export class RawClient {
     this.#client = client;
   }
 
-  submit(fn: string, payload: string, unique: string = randomUUID()): SubmittedJob {
+  submit(fn: string, payload: string | Buffer, unique: string = randomUUID()): SubmittedJob {
     const job = this.#client.submit(fn, unique, payload);
     if (job === null) {
       const error = new Error(`cannot submit ${fn}: the job server is not up`);

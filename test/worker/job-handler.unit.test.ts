@@ -10,6 +10,10 @@ import { decodeJobPayload, encodeJobPayload } from '../../src/jobs/wire-payload.
 import { encodeCompletion, WORK_DATA_MAX_CHARS } from '../../src/jobs/wire-results.js';
 import type { HostResult } from '../../src/record/host-result.js';
 import { createJobHandler } from '../../src/worker/job-handler.js';
+import { createHostGuard } from '../../src/http/allow-guard.js';
+import { parseAllowRules } from '../../src/http/allow-rules.js';
+import { systemResolver } from '../../src/http/resolver.js';
+import { sealJob } from '../../src/jobs/job-envelope.js';
 import type { JobHandlerOptions } from '../../src/worker/job-handler.js';
 import { checkRecords } from '../helpers/schemas.js';
 import { ScriptedDispatcher } from '../helpers/scripted-dispatcher.js';
@@ -158,6 +162,48 @@ describe('the fanout job handler', () => {
       expect(reason).not.toBe('');
       expect([calls, agents, starts]).toEqual([[], [], []]);
     }
+  });
+
+  it("--allow: sends the denied hosts' records first and runs only the others; the completion counts them all", async () => {
+    const guard = createHostGuard(parseAllowRules(['10.0.0.1/32,10.0.0.2:80']), systemResolver);
+    const { handler, dispatcher, starts } = handlerWith({ guard });
+    const { io, calls } = fakeIo();
+    const result = handler(jobOf(encodeJobPayload(SPEC, hosts(3), 10)), io, new AbortController().signal);
+
+    await dispatcher.whenPending(2);
+    const origins = dispatcher.pending.map((entry) => entry.origin).sort();
+    dispatcher.answer();
+    dispatcher.answer();
+
+    expect(await result).toBe(encodeCompletion({ hosts: 3, ok: 2, failed: 1 }));
+    expect(origins).toEqual(['http://10.0.0.1:80', 'http://10.0.0.2:80']);
+    expect(starts).toEqual([3]);
+    expect(calls.slice(0, 2)).toEqual([
+      ['data', expect.stringContaining('"host":"10.0.0.3:80"') as string],
+      ['status', 1, 3],
+    ]);
+    expect(linesOf(calls)[0]).toMatchObject({ code: 'denied', attempts: 0, error: 'no --allow rule of this worker allows 10.0.0.3:80' });
+  });
+
+  it('--secret: opens a signed job by the injected clock; refuses an expired one with "job refused: <reason>", sending nothing', async () => {
+    const now = Date.UTC(2026, 0, 1);
+    const payload = encodeJobPayload(SPEC, hosts(1), 10);
+    const sealed = (at: number): WorkerJob => ({
+      ...jobOf(''),
+      payload: Buffer.from(sealJob(payload, { secret: 's', encrypt: false }, at)),
+    });
+    const { handler, agents, starts } = handlerWith({ secret: 's', maxJobAgeMs: 1000, now: () => now });
+    const { io, calls } = fakeIo();
+    await expect(handler(sealed(now - 1001), io, new AbortController().signal)).rejects.toThrow(
+      /^job refused: job too old: sealed 1.0 s ago/,
+    );
+    expect([calls, agents, starts]).toEqual([[], [], []]);
+
+    const fresh = handlerWith({ secret: 's', maxJobAgeMs: 1000, now: () => now });
+    const run = fresh.handler(sealed(now - 1000), fakeIo().io, new AbortController().signal);
+    await fresh.dispatcher.whenPending(1);
+    fresh.dispatcher.answer();
+    expect(await run).toBe(encodeCompletion({ hosts: 1, ok: 1, failed: 0 }));
   });
 
   it('turns an unexpected error into "worker error: <message>"', async () => {

@@ -21,6 +21,7 @@ import type { Target } from '../../hosts/target.js';
 import { prepareSpec, type PreparedSpec } from '../../jobs/prepared-spec.js';
 import type { RequestSpec } from '../../jobs/request-spec.js';
 import { resultWithoutResponse } from '../../jobs/to-host-result.js';
+import { sealJob } from '../../jobs/job-envelope.js';
 import { encodeJobPayload } from '../../jobs/wire-payload.js';
 import { decodeCompletion, decodeRecordLines } from '../../jobs/wire-results.js';
 import type { HostResult, ResultCode } from '../../record/host-result.js';
@@ -101,7 +102,13 @@ class GearmanRun {
     this.#book = new JobBook(options.runId);
     this.#embedded =
       options.localWorkers > 0
-        ? startEmbeddedWorkers(options.servers, options.localWorkers, options.functionName, options.embeddedWorkerConcurrency)
+        ? startEmbeddedWorkers(
+            options.servers,
+            options.localWorkers,
+            options.functionName,
+            options.embeddedWorkerConcurrency,
+            options.jobSecret,
+          )
         : null;
     this.#client = new GearmanClient(options.servers, options.backoff ? { backoff: options.backoff } : {});
     this.#client.on('status', (event) => this.#onServerStatus(event));
@@ -189,7 +196,7 @@ class GearmanRun {
 
   #submit(batch: Target[]): void {
     const booked = this.#book.open(batch);
-    const payload = encodeJobPayload(this.spec, batch, this.jobConcurrency);
+    const payload = sealJob(encodeJobPayload(this.spec, batch, this.jobConcurrency), this.options.jobSecret ?? null, Date.now());
     const job = this.#client.submit(this.options.functionName, booked.unique, payload);
     if (job === null) {
       // The last server went down while the batch was being read: it waits for the next one.
