@@ -12,6 +12,9 @@
 // - Errors become the WORK_EXCEPTION text: `invalid job payload: <reason>` for a payload that does not decode
 //   (nothing else is sent, the worker carries on), `worker error: <message>` for anything unexpected. An aborted
 //   job gets neither: nothing more may be sent for it, so its error is passed on as it is.
+// - A job whose run its client stopped (stopped-jobs.ts) is not aborted: it stops starting hosts (drain), or also
+//   aborts those in flight (abort), and still sends every record, `not_attempted` for the hosts never started,
+//   then WORK_COMPLETE, so its client learns the truth about each host.
 
 import type { LimitFunction } from 'p-limit';
 import type { Dispatcher } from 'undici';
@@ -19,6 +22,7 @@ import type { JobHandler, JobIo, WorkerJob } from '../gearman/worker.js';
 import { executeBatch } from '../jobs/execute-batch.js';
 import { decodeJobPayload } from '../jobs/wire-payload.js';
 import { encodeCompletion, encodeRecordLines } from '../jobs/wire-results.js';
+import type { StoppedJobs } from './stopped-jobs.js';
 
 export interface JobHandlerOptions {
   /** The worker's id, put in each record's `worker`. */
@@ -33,6 +37,8 @@ export interface JobHandlerOptions {
   onStart?: (job: WorkerJob, hosts: number) => void;
   /** A chunk of records came back (so request slots were freed); `records` and `ok` count the job's so far. */
   onRecords?: (job: WorkerJob, records: number, ok: number) => void;
+  /** The runs the worker's clients stopped: a job of one starts no more hosts. */
+  stops?: StoppedJobs;
 }
 
 type Batch = ReturnType<typeof decodeJobPayload>;
@@ -65,21 +71,27 @@ async function runBatch(
 ): Promise<string> {
   let records = 0;
   let ok = 0;
-  const chunks = executeBatch(spec, targets, {
-    concurrency: Math.min(concurrency, options.concurrency),
-    dispatcher: options.dispatcher(spec.connectTimeoutMs, spec.insecure),
-    signal,
-    limit: options.limit,
-    worker: options.workerId,
-  });
-  for await (const chunk of chunks) {
-    // On abort the executor still yields a record per host (aborted, not_attempted): none of them is sent.
-    if (signal.aborted) break;
-    for (const body of encodeRecordLines(chunk)) await io.data(body);
-    records += chunk.length;
-    ok += chunk.reduce((n, record) => (record.ok ? n + 1 : n), 0);
-    options.onRecords?.(job, records, ok);
-    await io.status(records, targets.length);
+  const stop = options.stops?.watch({ unique: job.unique, handle: job.handle });
+  try {
+    const chunks = executeBatch(spec, targets, {
+      concurrency: Math.min(concurrency, options.concurrency),
+      dispatcher: options.dispatcher(spec.connectTimeoutMs, spec.insecure),
+      signal: stop === undefined ? signal : AbortSignal.any([signal, stop.abort]),
+      drain: stop?.drain,
+      limit: options.limit,
+      worker: options.workerId,
+    });
+    for await (const chunk of chunks) {
+      // On abort the executor still yields a record per host (aborted, not_attempted): none of them is sent.
+      if (signal.aborted) break;
+      for (const body of encodeRecordLines(chunk)) await io.data(body);
+      records += chunk.length;
+      ok += chunk.reduce((n, record) => (record.ok ? n + 1 : n), 0);
+      options.onRecords?.(job, records, ok);
+      await io.status(records, targets.length);
+    }
+  } finally {
+    stop?.release();
   }
   signal.throwIfAborted();
   return encodeCompletion({ hosts: records, ok, failed: records - ok });

@@ -171,7 +171,9 @@ describe('FanoutWorker against gearmand', () => {
     // took the first job (it does so before its requests can even reach a host), and sent no second grab.
     await counting.whenOpen(5);
     expect(sent.count(PacketType.GRAB_JOB_UNIQ)).toBe(1);
-    expect(await fetchStatus(addressOf(server))).toEqual([{ function: FN, total: 2, running: 1, workers: 1 }]);
+    expect((await fetchStatus(addressOf(server))).filter((s) => s.function === FN)).toEqual([
+      { function: FN, total: 2, running: 1, workers: 1 },
+    ]);
     gate.open();
     const replies = await Promise.all(jobs.map((job) => job.done));
     expect(replies.flatMap(recordsOf)).toHaveLength(20);
@@ -210,7 +212,9 @@ describe('FanoutWorker against gearmand', () => {
     await stopped;
     expect(finished).toBe(true);
     expect(w.stats).toMatchObject({ started: 1, completed: 1, held: 0 });
-    expect(await fetchStatus(addressOf(server))).toEqual([{ function: FN, total: 1, running: 0, workers: 0 }]);
+    expect((await fetchStatus(addressOf(server))).filter((s) => s.function === FN)).toEqual([
+      { function: FN, total: 1, running: 0, workers: 0 },
+    ]);
   });
 
   it('after gearmand restarts on the same port, registers again and runs new jobs; the job in hand is abandoned', async () => {
