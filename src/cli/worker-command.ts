@@ -3,13 +3,14 @@
 // Signals: the first SIGTERM/SIGINT stops gracefully (exit 0 once the jobs in hand are delivered); a second
 // one quits at once (exit 130; a worker's unfinished jobs go back to gearmand). Logs for people go to stderr,
 // one line per notable event; stdout stays empty.
+import { WORKER_DEFAULTS } from '../defaults.js';
 import { formatServerAddress } from '../gearman/server-address.js';
 import { Supervisor } from '../worker/supervisor.js';
 import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../worker/fanout-worker.js';
 import type { FanoutWorkerOptions, JobEnd, LogLevel } from '../worker/fanout-worker.js';
 import { EXIT } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
-import { fdLimitWarning } from './fd-limit.js';
+import { clampToFdLimit } from './fd-limit.js';
 import { skipErrorStacks } from './process-io.js';
 import { onStopSignals } from './signals.js';
 import { parseServersFlag } from './servers-flag.js';
@@ -90,7 +91,8 @@ function untilSignalled(first: (event: string) => Promise<ExitCode>, again: (eve
 }
 
 async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> {
-  const worker = new FanoutWorker({ ...options, log });
+  const fd = clampToFdLimit(options.concurrency ?? WORKER_DEFAULTS.concurrency);
+  const worker = new FanoutWorker({ ...options, concurrency: fd.concurrency, log });
   const servers = options.servers.map(formatServerAddress).join(', ');
   // Said once it is true: registered on a job server, not merely started.
   worker.once('registered', () =>
@@ -101,8 +103,7 @@ async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> 
   );
   worker.on('job-end', (job) => log(jobEndLine(job), 'info'));
   worker.start();
-  const warning = fdLimitWarning(worker.concurrency);
-  if (warning !== null) log(warning, 'warn');
+  if (fd.warning !== null) log(fd.warning, 'warn');
   return untilSignalled(
     async (event) => {
       log(`${event}: taking no new jobs, finishing the ${worker.stats.held} in hand; a second signal quits at once`, 'info');
