@@ -357,10 +357,15 @@ function opening(): { opened: Promise<void>; open: () => void } {
  * Every packet sent with GearmanConnection.send in this process from now on, in order: the worker's packets
  * (the bare client's SUBMIT_JOB and OPTION_REQ go through request()). Restored after the test.
  */
+/** The packets sent on the connections that registered FN (the worker's control function has a connection of its own). */
 function sentPackets(): { types: () => number[]; count: (type: number) => number } {
   const spy = vi.spyOn(GearmanConnection.prototype, 'send');
   cleanups.push(() => Promise.resolve(spy.mockRestore()));
-  const types = (): number[] => spy.mock.calls.map(([type]) => type);
+  const types = (): number[] => {
+    const calls = spy.mock.calls.map(([type, args], i) => ({ type, args, connection: spy.mock.contexts[i] }));
+    const serving = new Set(calls.filter((c) => c.type === PacketType.CAN_DO && String(c.args[0]) === FN).map((c) => c.connection));
+    return calls.filter((c) => serving.has(c.connection)).map((c) => c.type);
+  };
   return { types, count: (type) => types().filter((sentType) => sentType === type).length };
 }
 
