@@ -38,7 +38,7 @@ import type { Backend, BackendEvent } from '../backend.js';
 import type { GearmanRunOptions } from '../run-config.js';
 import { startEmbeddedWorkers, type EmbeddedWorkers } from './embedded-workers.js';
 import { JobBook, type BookedJob } from './job-book.js';
-import { hasShareLeft, maxOutstandingJobs, nextJobConcurrency } from './job-share.js';
+import { hasShareLeft, maxOutstandingJobs, nextJobConcurrency, type ShareState } from './job-share.js';
 import { busyStallLimitMs, cannotConnectMessage, judgeRun, noWorkerYetMessage, verdictMessage } from './watchdog.js';
 
 /** Events waiting for the consumer beyond which no new job is submitted. */
@@ -225,7 +225,7 @@ class GearmanRun {
     return this.#stopped || this.#stopMode !== null;
   }
 
-  #shareState(): Parameters<typeof hasShareLeft>[0] {
+  #shareState(): ShareState {
     return { cap: this.cap, held: this.#book.concurrencyHeld, outstanding: this.#book.outstanding, maxJobs: this.#maxJobs };
   }
 
