@@ -1,5 +1,6 @@
 // Each request in flight holds a socket: a concurrency above the process's open-file limit ends in
-// EMFILE failures that look like network trouble. Warn before anything is sent, with the fix.
+// EMFILE failures that look like network trouble (`reset`, `refused` on healthy hosts). So -c is lowered to what
+// the limit allows before anything is sent, with a warning that says so and how to raise the limit.
 import { readFileSync } from 'node:fs';
 
 /** Descriptors a run needs besides its sockets: stdio, output files, the event loop, job servers. */
@@ -20,11 +21,22 @@ function readLimits(): string | null {
   }
 }
 
-/** A warning for people when `concurrency` sockets would not fit under the limit, else null. */
-export function fdLimitWarning(concurrency: number, limit: number | null = openFileLimit()): string | null {
-  if (limit === null || concurrency + RESERVED_FDS <= limit) return null;
-  return (
+export interface FdClamp {
+  /** -c, lowered when it would not fit under the limit. */
+  concurrency: number;
+  /** What to tell people when it was lowered, else null. */
+  warning: string | null;
+}
+
+/**
+ * -c as the open-file limit allows: each request in flight holds a socket (connections close after their request),
+ * so beyond the limit requests would fail with EMFILE and healthy hosts would be recorded as network failures.
+ */
+export function clampToFdLimit(concurrency: number, limit: number | null = openFileLimit()): FdClamp {
+  if (limit === null || concurrency + RESERVED_FDS <= limit) return { concurrency, warning: null };
+  const allowed = Math.max(1, limit - RESERVED_FDS);
+  const warning =
     `-c ${concurrency} needs about ${concurrency + RESERVED_FDS} open files but the limit is ${limit}: ` +
-    `requests beyond it fail with EMFILE; raise it (ulimit -n ${concurrency + RESERVED_FDS}) or lower -c`
-  );
+    `running with -c ${allowed}; raise the limit (ulimit -n ${concurrency + RESERVED_FDS}) for more`;
+  return { concurrency: allowed, warning };
 }

@@ -11,7 +11,7 @@ import { checkWorkerOptions, FanoutWorker, WorkerOptionError } from '../worker/f
 import type { FanoutWorkerOptions, JobEnd, LogLevel } from '../worker/fanout-worker.js';
 import { EXIT } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
-import { fdLimitWarning } from './fd-limit.js';
+import { clampToFdLimit } from './fd-limit.js';
 import { readSecret, SECRET_ENV } from './job-secret.js';
 import { durationText, parseDuration } from './parse-units.js';
 import { skipErrorStacks } from './process-io.js';
@@ -103,7 +103,8 @@ function untilSignalled(first: (event: string) => Promise<ExitCode>, again: (eve
 }
 
 async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> {
-  const worker = new FanoutWorker({ ...options, log });
+  const fd = clampToFdLimit(options.concurrency ?? WORKER_DEFAULTS.concurrency);
+  const worker = new FanoutWorker({ ...options, concurrency: fd.concurrency, log });
   const servers = options.servers.map(formatServerAddress).join(', ');
   // Said once it is true: registered on a job server, not merely started.
   worker.once('registered', () =>
@@ -114,8 +115,7 @@ async function serve(options: FanoutWorkerOptions, log: Log): Promise<ExitCode> 
   );
   worker.on('job-end', (job) => log(jobEndLine(job), 'info'));
   worker.start();
-  const warning = fdLimitWarning(worker.concurrency);
-  if (warning !== null) log(warning, 'warn');
+  if (fd.warning !== null) log(fd.warning, 'warn');
   return untilSignalled(
     async (event) => {
       log(`${event}: taking no new jobs, finishing the ${worker.stats.held} in hand; a second signal quits at once`, 'info');

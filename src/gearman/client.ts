@@ -8,7 +8,7 @@
 // nothing of what payloads mean, and it imports nothing outside src/gearman/.
 
 import { EventEmitter } from 'node:events';
-import type { ConnectOptions, GearmanConnection } from './connection.js';
+import type { ConnectOptions, GearmanConnection, SubmitType } from './connection.js';
 import { checkedBodySize } from './encode.js';
 import { GearmanConnectionError, GearmanServerError } from './errors.js';
 import { PacketType } from './packet-types.js';
@@ -40,6 +40,22 @@ export type ClientStatusEvent =
    * connection that closes before it is up counts as a failed attempt too.
    */
   | { type: 'connect-failed'; server: string; address: ServerAddress; attempt: number; error: GearmanConnectionError };
+
+/** gearmand hands out a function's queued high-priority jobs before its normal ones, and those before low ones. */
+export type JobPriority = 'high' | 'normal' | 'low';
+
+const SUBMIT_TYPE_OF = {
+  high: PacketType.SUBMIT_JOB_HIGH,
+  normal: PacketType.SUBMIT_JOB,
+  low: PacketType.SUBMIT_JOB_LOW,
+} as const satisfies Record<JobPriority, SubmitType>;
+
+export interface SubmitOptions {
+  /** Submit there instead of the next up server round-robin. */
+  server?: string;
+  /** Default normal (SUBMIT_JOB); high is SUBMIT_JOB_HIGH, low SUBMIT_JOB_LOW, all foreground. */
+  priority?: JobPriority;
+}
 
 export type JobEnd =
   | { type: 'complete'; data: Buffer }
@@ -208,7 +224,7 @@ export class GearmanClient extends EventEmitter<{ status: [event: ClientStatusEv
   }
 
   /**
-   * SUBMIT_JOB (foreground) to `server`, or by default the next up server round-robin. null when that
+   * SUBMIT_JOB (foreground, at `priority`) to `server`, or by default the next up server round-robin. null when that
    * server (or every server) is not up. Nothing is emitted before submit() returns, so listeners attached
    * right after it see every event.
    *
@@ -216,15 +232,16 @@ export class GearmanClient extends EventEmitter<{ status: [event: ClientStatusEv
    * arguments), RangeError when the packet would not fit the protocol's 32-bit length (the encoder's own
    * rules, checkedBodySize).
    */
-  submit(functionName: string, unique: string, payload: string | Buffer, options: { server?: string } = {}): ClientJob | null {
+  submit(functionName: string, unique: string, payload: string | Buffer, options: SubmitOptions = {}): ClientJob | null {
+    const type = SUBMIT_TYPE_OF[options.priority ?? 'normal'];
     // A caller's bug throws whether or not a server is up, so it shows on the first try, not the first connection.
-    checkedBodySize(PacketType.SUBMIT_JOB, [functionName, unique, payload]);
+    checkedBodySize(type, [functionName, unique, payload]);
     const link = options.server === undefined ? this.#nextUp() : this.#byServer.get(options.server);
     const connection = link?.up === true ? link.connection : undefined;
     if (link === undefined || connection === undefined) return null;
     const job = new ClientJob(link.server, functionName, unique);
     // onCreated runs synchronously on JOB_CREATED, before a WORK_DATA in the same chunk is dispatched.
-    const created = connection.submit(PacketType.SUBMIT_JOB, functionName, unique, payload, (handle) => this.#onCreated(link, job, handle));
+    const created = connection.submit(type, functionName, unique, payload, (handle) => this.#onCreated(link, job, handle));
     link.awaiting.add(job);
     created.catch((error: unknown) => this.#onSubmitError(link, job, error));
     return job;

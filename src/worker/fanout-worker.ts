@@ -13,6 +13,10 @@
 //   counts as `rejected` and has neither job-start nor job-end.
 // - stop() and kill() are the generic worker's; the agents are closed after it has closed, when no job can
 //   use them any more.
+// - Control (docs/gearman.md §10): a second generic worker, on its own connections, serves this worker's own
+//   function `fanout.control.<id>`, through which a client stops the jobs of its run. Its own connections, so
+//   a stop is taken at once even while every request slot and job slot of `fanout.http` is busy (a GRAB there
+//   could be answered with another fanout.http job, and none is sent without room).
 
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
@@ -29,7 +33,9 @@ import { createHostGuard } from '../http/allow-guard.js';
 import type { AllowRules } from '../http/allow-rules.js';
 import { systemResolver, type Resolver } from '../http/resolver.js';
 import type { TlsMaterial } from '../http/tls-material.js';
+import { controlFunctionName, decodeStopRequest, encodeStopReply } from '../jobs/wire-control.js';
 import { createJobHandler } from './job-handler.js';
+import { StoppedJobs } from './stopped-jobs.js';
 
 /** `info`: routine (connected, stopped); `warn`: something an operator may need to act on. */
 export type LogLevel = 'info' | 'warn';
@@ -122,6 +128,8 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
   readonly maxJobs: number;
 
   #worker: GearmanWorker;
+  #control: GearmanWorker;
+  #stops = new StoppedJobs();
   #dispatchers: DispatcherPool;
   #limit: LimitFunction;
   #jobs = new Map<WorkerJob, StartedJob>();
@@ -159,6 +167,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
           'warn',
         );
       },
+      stops: this.#stops,
     });
     this.#worker = new GearmanWorker({
       servers: options.servers,
@@ -169,10 +178,18 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
       ...(options.backoff ? { backoff: options.backoff } : {}),
     });
     this.#listen(this.#worker);
+    this.#control = new GearmanWorker({
+      servers: options.servers,
+      functions: { [controlFunctionName(this.id)]: (job) => Promise.resolve(this.#onControl(job)) },
+      id: this.id,
+      maxJobs: CONTROL_JOBS,
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+    });
   }
 
   /** Connects to every server and starts taking jobs. Call once, after attaching listeners. */
   start(): void {
+    this.#control.start();
     this.#worker.start();
   }
 
@@ -182,12 +199,12 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
 
   /** Graceful: takes no new job, finishes and delivers the jobs in hand, then closes. */
   stop(): Promise<void> {
-    return this.#closeAfter(this.#worker.stop());
+    return this.#closeAfter(this.#worker.stop().then(() => this.#control.stop()));
   }
 
   /** Immediate: abandons the jobs in hand (gearmand gives them to another worker) and closes. */
   kill(): Promise<void> {
-    return this.#closeAfter(this.#worker.kill());
+    return this.#closeAfter(Promise.all([this.#worker.kill(), this.#control.kill()]).then(() => undefined));
   }
 
   /** Once the generic worker has closed (by stop() or kill(), whichever ends it), closes the agents and says so, once. */
@@ -217,6 +234,21 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
     worker.on('protocol-error', (server, error) => this.#log(`${server}: ${error.message}`, 'warn'));
     worker.on('server-error', (server, error) => this.#log(`${server}: ${error.message}`, 'warn'));
     worker.on('job-end', (job, result) => this.#onEnd(job, result));
+  }
+
+  /** A stop request: the jobs in hand it names stop starting hosts, the others taken later start none. */
+  #onControl(job: WorkerJob): string {
+    let request;
+    try {
+      request = decodeStopRequest(job.payload);
+    } catch (error) {
+      this.#log(`stop request from ${job.server} refused: ${(error as Error).message}`, 'warn');
+      throw new Error(`invalid stop request: ${(error as Error).message}`, { cause: error });
+    }
+    const reached = this.#stops.stop(request);
+    const what = request.mode === 'drain' ? 'stop starting hosts' : 'stop starting hosts and abort those in flight';
+    this.#log(`run ${request.run} stopped by its client: ${reached} job(s) in hand ${what}`, 'info');
+    return encodeStopReply(reached);
   }
 
   #onStart(job: WorkerJob, hosts: number): void {
@@ -253,6 +285,9 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
     this.emit('job-end', { ...started.info, outcome, records, ok, durationMs: performance.now() - startedAt });
   }
 }
+
+/** Stop requests held at once at most: each is answered at once. */
+const CONTROL_JOBS = 4;
 
 /** The options with their defaults; throws WorkerOptionError for one the worker cannot run with. */
 export function checkWorkerOptions(

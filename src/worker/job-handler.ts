@@ -15,6 +15,9 @@
 // - Lockdown (docs/gearman.md §9): the envelope is opened first (a job refused there is answered like an invalid
 //   payload: WORK_EXCEPTION, nothing sent), and hosts no --allow rule allows get a `denied` record, sent before
 //   the batch of the others starts; the guard's resolver stands behind the same rules at connect time.
+// - A job whose run its client stopped (stopped-jobs.ts) is not aborted: it stops starting hosts (drain), or also
+//   aborts those in flight (abort), and still sends every record, `not_attempted` for the hosts never started,
+//   then WORK_COMPLETE, so its client learns the truth about each host.
 
 import type { LimitFunction } from 'p-limit';
 import type { Dispatcher } from 'undici';
@@ -31,6 +34,7 @@ import type { RequestSpec } from '../jobs/request-spec.js';
 import type { Target } from '../hosts/target.js';
 import type { HostResult } from '../record/host-result.js';
 import { WORKER_DEFAULTS } from '../defaults.js';
+import type { StoppedJobs } from './stopped-jobs.js';
 
 export interface JobHandlerOptions {
   /** The worker's id, put in each record's `worker`. */
@@ -56,6 +60,8 @@ export interface JobHandlerOptions {
   now?: (() => number) | undefined;
   /** A signed job was run without checking its signature (this worker has no secret). */
   onUnverified?: ((job: WorkerJob) => void) | undefined;
+  /** The runs the worker's clients stopped: a job of one starts no more hosts. */
+  stops?: StoppedJobs;
 }
 
 type Batch = ReturnType<typeof decodeJobPayload>;
@@ -100,21 +106,27 @@ async function runBatch(
   let records = 0;
   let ok = 0;
   const admission = admitTargets(options, spec, targets);
-  const batch = executeBatch(spec, admission.allowed, {
-    concurrency: Math.min(concurrency, options.concurrency),
-    dispatcher: options.dispatcher(spec.connectTimeoutMs, spec.insecure),
-    signal,
-    limit: options.limit,
-    worker: options.workerId,
-  });
-  for await (const chunk of deniedFirst(admission, batch)) {
-    // On abort the executor still yields a record per host (aborted, not_attempted): none of them is sent.
-    if (signal.aborted) break;
-    for (const body of encodeRecordLines(chunk)) await io.data(body);
-    records += chunk.length;
-    ok += chunk.reduce((n, record) => (record.ok ? n + 1 : n), 0);
-    options.onRecords?.(job, records, ok);
-    await io.status(records, targets.length);
+  const stop = options.stops?.watch({ unique: job.unique, handle: job.handle });
+  try {
+    const batch = executeBatch(spec, admission.allowed, {
+      concurrency: Math.min(concurrency, options.concurrency),
+      dispatcher: options.dispatcher(spec.connectTimeoutMs, spec.insecure),
+      signal: stop === undefined ? signal : AbortSignal.any([signal, stop.abort]),
+      drain: stop?.drain,
+      limit: options.limit,
+      worker: options.workerId,
+    });
+    for await (const chunk of deniedFirst(admission, batch)) {
+      // On abort the executor still yields a record per host (aborted, not_attempted): none of them is sent.
+      if (signal.aborted) break;
+      for (const body of encodeRecordLines(chunk)) await io.data(body);
+      records += chunk.length;
+      ok += chunk.reduce((n, record) => (record.ok ? n + 1 : n), 0);
+      options.onRecords?.(job, records, ok);
+      await io.status(records, targets.length);
+    }
+  } finally {
+    stop?.release();
   }
   signal.throwIfAborted();
   return encodeCompletion({ hosts: records, ok, failed: records - ok });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fdLimitWarning, openFileLimit } from '../../src/cli/fd-limit.js';
+import { clampToFdLimit, openFileLimit } from '../../src/cli/fd-limit.js';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max cpu time              unlimited            unlimited            seconds
@@ -13,9 +13,12 @@ describe('open-file limit', () => {
     expect(openFileLimit(null)).toBeNull();
   });
 
-  it('warns, with the fix, only when the concurrency would not fit', () => {
-    expect(fdLimitWarning(500, 1024)).toBeNull();
-    expect(fdLimitWarning(2000, 1024)).toMatch(/-c 2000 .* limit is 1024: .*EMFILE.*ulimit -n 2064/);
-    expect(fdLimitWarning(2000, null)).toBeNull();
+  it('lowers -c to what fits under the limit, with a warning that says so and how to raise it', () => {
+    expect(clampToFdLimit(500, 1024)).toEqual({ concurrency: 500, warning: null });
+    const clamped = clampToFdLimit(2000, 1024);
+    expect(clamped.concurrency).toBe(960);
+    expect(clamped.warning).toMatch(/-c 2000 .* limit is 1024: running with -c 960; .*ulimit -n 2064/);
+    expect(clampToFdLimit(2000, null)).toEqual({ concurrency: 2000, warning: null });
+    expect(clampToFdLimit(100, 50).concurrency).toBe(1); // a limit below the reserve still runs, one request at a time
   });
 });

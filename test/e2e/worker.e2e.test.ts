@@ -160,7 +160,8 @@ describe('fanout worker', () => {
     expect(await worker.exited).toEqual({ code: 130, signal: null });
     expect(worker.stderr()).toContain('SIGINT again: quitting, 1 job(s) in hand go back to gearmand');
     // Back in the queue, waiting for another worker.
-    const requeued = (): Promise<unknown> => fetchStatus({ host: server.host, port: server.port });
+    const requeued = async (): Promise<unknown> =>
+      (await fetchStatus({ host: server.host, port: server.port })).filter((s) => s.function === FN);
     await until(requeued, (status) => JSON.stringify(status) === JSON.stringify([{ function: FN, total: 1, running: 0, workers: 0 }]));
   });
 

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminCommand } from '../../src/gearman/admin-client.js';
 import { ClientJob, GearmanClient } from '../../src/gearman/client.js';
-import type { ClientStatusEvent, GearmanClientOptions, JobEnd } from '../../src/gearman/client.js';
+import type { ClientStatusEvent, GearmanClientOptions, JobEnd, JobPriority } from '../../src/gearman/client.js';
 import { GearmanConnection } from '../../src/gearman/connection.js';
 import { ConnectionErrorReason, GearmanServerError } from '../../src/gearman/errors.js';
 import { PacketType } from '../../src/gearman/packet-types.js';
@@ -382,6 +382,26 @@ describe('GearmanClient against gearmand', () => {
     const after = mustSubmit(client, 'u-after');
     await waitForEvent(after, 'created');
     expect(after.handle).toMatch(/^H:/);
+  });
+
+  it('submits at high or low priority: gearmand hands a queued high job out first and a low one last', async () => {
+    const server = await gearmand();
+    const { client, waitFor } = startClient([addressOf(server)]);
+    await waitFor('up');
+    const submit = (unique: string, priority: JobPriority): ClientJob | null => client.submit(FN, unique, '', { priority });
+    const jobs = [submit('u-normal-1', 'normal'), submit('u-low', 'low'), submit('u-normal-2', 'normal'), submit('u-high', 'high')];
+    for (const job of jobs) {
+      expect(job).not.toBeNull();
+      if (job !== null) await waitForEvent(job, 'created');
+    }
+    const worker = await ScriptedWorker.connect(server);
+    const order: string[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      const taken = await worker.take();
+      order.push(taken.unique);
+      worker.send(PacketType.WORK_COMPLETE, [taken.handle, '']);
+    }
+    expect(order).toEqual(['u-high', 'u-normal-1', 'u-normal-2', 'u-low']);
   });
 
   it('returns null from submit() while no server (or not the named one) is up', async () => {

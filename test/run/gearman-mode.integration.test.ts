@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
+import { FAULT_KINDS, startFleet, type FaultKind, type Fleet } from '../../fixtures/fleet/fleet.js';
 import { fetchWorkers } from '../../src/gearman/admin-client.js';
 import { GearmanConnection } from '../../src/gearman/connection.js';
 import { PacketType } from '../../src/gearman/packet-types.js';
@@ -11,11 +11,13 @@ import { parseServerAddress, parseServerList, type ServerAddress } from '../../s
 import { FanoutWorker } from '../../src/worker/fanout-worker.js';
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import { decodeJobPayload } from '../../src/jobs/wire-payload.js';
-import type { HostResult } from '../../src/record/host-result.js';
+import type { HostResult, ResultCode } from '../../src/record/host-result.js';
 import type { Summary } from '../../src/report/summary.js';
 import type { RunConfig } from '../../src/run/run-config.js';
 import { exitCodeOfOutcome } from '../../src/cli/exit-codes.js';
 import { runFanout, type RunIo } from '../../src/run/run-fanout.js';
+import { createGearmanBackend } from '../../src/run/gearman/gearman-backend.js';
+import { planTargets } from '../../src/hosts/host-source.js';
 import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { BIN, parseNdjson } from '../helpers/run-cli.js';
 import { runConfig } from '../helpers/run-config.js';
@@ -356,4 +358,134 @@ describe('a worker killed with SIGKILL mid-push', () => {
       expect(new Set(keys)).toEqual(new Set([`push7-${host}`]));
     }
   });
+});
+
+describe('stopping a gearman run', () => {
+  it('drain: no job is submitted any more, the workers stop starting hosts, in flight finish ok, the rest not_attempted', async () => {
+    const g = await gearmand();
+    startWorkers([parseServerAddress(g.address)], 2, 10);
+    const fleet = await startFleet({ hosts: 400, latencyMs: 200 });
+    cleanups.push(() => fleet.close());
+    const backend = createGearmanBackend({
+      ...gearmanOptions(g.address, { batchSize: 20 }),
+      runId: 'dr',
+      embeddedWorkerConcurrency: 1,
+      log: () => undefined,
+    });
+    cleanups.push(() => backend.close());
+    const plan = await planTargets([{ kind: 'args', entries: fleet.hosts }]);
+    const drain = new AbortController();
+    const records: HostResult[] = [];
+    for await (const event of backend.run(baseConfig([]).spec, plan, {
+      concurrency: 20,
+      signal: new AbortController().signal,
+      drain: drain.signal,
+    })) {
+      if (event.type === 'records') records.push(...event.records);
+      if (records.length >= 30) drain.abort();
+    }
+    expect(records).toHaveLength(400);
+    expect(new Set(records.map((r) => r.host)).size).toBe(400);
+    const stats = fleet.stats();
+    const requested = new Set(Object.keys(stats.hosts));
+    const notAttempted = records.filter((r) => r.code === 'not_attempted');
+    // Every other host was started before the drain reached its worker, and finished normally.
+    expect(records.filter((r) => r.code !== 'not_attempted').every((r) => r.ok)).toBe(true);
+    expect(notAttempted.filter((r) => requested.has(r.host))).toEqual([]); // a not_attempted host got nothing
+    expect(stats.totalRequests).toBe(400 - notAttempted.length);
+    // 30 records, 20 in flight at most when the drain came: far from the 400 a run that ignores it sends.
+    expect(stats.totalRequests).toBeLessThan(100);
+  });
+
+  it('-c 20 is a cap for the whole run: never more than 20 requests in flight at the fleet, over many jobs and workers', async () => {
+    const g = await gearmand();
+    startWorkers([parseServerAddress(g.address)], 2, 100);
+    const fleet = await startFleet({ hosts: 600, latencyMs: 30 });
+    cleanups.push(() => fleet.close());
+    const result = await run(baseConfig(fleet.hosts, { concurrency: 20, gearman: gearmanOptions(g.address, { batchSize: 25 }) }));
+    expect(result.records.filter((r) => r.ok)).toHaveLength(600);
+    expect(fleet.stats().maxInFlight).toBeLessThanOrEqual(20);
+    expect(fleet.stats().maxInFlight).toBeGreaterThan(10); // and it is used: 16 jobs of 1 or 2 requests
+    expect(new Set(result.records.map((r) => r.worker))).toEqual(new Set(['w1', 'w2']));
+  });
+});
+
+describe('chaos in gearman mode', () => {
+  it('3,000 hosts with 5% of every fault, a worker SIGKILLed and restarted twice: one record per host, pushes repeated only under one key', async () => {
+    const g = await gearmand();
+    const faults = Object.fromEntries(FAULT_KINDS.filter((kind) => kind !== 'ok').map((kind) => [kind, 0.05]));
+    const fleet = await startFleet({ hosts: 3000, latencyMs: 20, jitterMs: 15, faults, hugeBytes: 256 * 1024, record: true });
+    cleanups.push(() => fleet.close());
+    const spawnWorker = (id: string): ChildProcess => {
+      const child = spawn(process.execPath, [BIN, 'worker', '--gearman', g.address, '-c', '60', '--id', id, '-q'], { stdio: 'ignore' });
+      cleanups.push(() => Promise.resolve(child.kill('SIGKILL')));
+      return child;
+    };
+    const workersOf = async (): Promise<number> =>
+      (await fetchWorkers(parseServerAddress(g.address))).filter((w) => w.functions.includes('fanout.http')).length;
+    spawnWorker('steady');
+    let victim = spawnWorker('victim-1');
+    await waitFor(async () => (await workersOf()) === 2);
+    const kills: number[] = [];
+    const result = await run(
+      baseConfig(fleet.hosts, {
+        spec: {
+          ...DEFAULT_SPEC,
+          method: 'POST',
+          bodyBase64: Buffer.from('{"chaos":1}').toString('base64'),
+          idempotencyKeyPrefix: 'chaos',
+          timeoutMs: 2500,
+          connectTimeoutMs: 1000,
+        },
+        concurrency: 100,
+        gearman: gearmanOptions(g.address, { batchSize: 50, stallTimeoutMs: 20_000 }),
+      }),
+      (count) => {
+        // At 800 and 1,600 records: SIGKILL the victim with requests in flight, and start its successor.
+        const due = [800, 1600][kills.length];
+        if (due === undefined || count() < due) return;
+        kills.push(count());
+        victim.kill('SIGKILL');
+        victim = spawnWorker(`victim-${kills.length + 1}`);
+      },
+    );
+    expect(kills).toHaveLength(2);
+    expect(kills.every((at) => at < 3000)).toBe(true);
+    expect(result.records).toHaveLength(3000);
+    expect(new Set(result.records.map((r) => r.host))).toEqual(new Set(fleet.hosts));
+    // Every host was tried (a killed worker's jobs went to another worker), and its record says what the fleet did.
+    const codeOfFault: Partial<Record<FaultKind, ResultCode>> = {
+      ok: 'ok',
+      slow: 'ok',
+      huge: 'ok', // a POST's answer body is not kept: its size does not matter
+      '500': 'http_status',
+      '404': 'http_status',
+      refused: 'refused',
+      hang: 'timeout',
+      reset: 'reset',
+    };
+    const untrue = result.records.filter((r) => {
+      const expected = codeOfFault[fleet.faultOf(r.host)];
+      return expected !== undefined && r.code !== expected;
+    });
+    expect(untrue.map((r) => ({ fault: fleet.faultOf(r.host), code: r.code, error: r.error }))).toEqual([]);
+    expect(result.records.filter((r) => r.code === 'not_attempted' || r.code === 'aborted' || r.code === 'job_lost')).toEqual([]);
+    const stats = fleet.stats().hosts;
+    for (const host of fleet.hosts) {
+      const keys = stats[host]?.keys ?? [];
+      if (fleet.faultOf(host) !== 'refused') expect(keys.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(keys).size).toBeLessThanOrEqual(1);
+      for (const key of keys) expect(key).toBe(`chaos-${host}`);
+    }
+    const repeated = fleet.hosts.filter((h) => (stats[h]?.keys?.length ?? 0) > 1);
+    expect(repeated.length).toBeGreaterThan(0); // the kills did cut pushes short: the repeats above were real
+    // The summary is the records' own account.
+    const byCode: Partial<Record<string, number>> = {};
+    for (const r of result.records) byCode[r.code] = (byCode[r.code] ?? 0) + 1;
+    expect(result.summary.byCode).toEqual(byCode);
+    expect(result.summary.hosts).toBe(3000);
+    expect(result.summary.ok).toBe(result.records.filter((r) => r.ok).length);
+    expect(result.summary.failed).toBe(3000 - result.summary.ok);
+    expect(result.code).toBe(1);
+  }, 120_000);
 });

@@ -171,7 +171,9 @@ describe('FanoutWorker against gearmand', () => {
     // took the first job (it does so before its requests can even reach a host), and sent no second grab.
     await counting.whenOpen(5);
     expect(sent.count(PacketType.GRAB_JOB_UNIQ)).toBe(1);
-    expect(await fetchStatus(addressOf(server))).toEqual([{ function: FN, total: 2, running: 1, workers: 1 }]);
+    expect((await fetchStatus(addressOf(server))).filter((s) => s.function === FN)).toEqual([
+      { function: FN, total: 2, running: 1, workers: 1 },
+    ]);
     gate.open();
     const replies = await Promise.all(jobs.map((job) => job.done));
     expect(replies.flatMap(recordsOf)).toHaveLength(20);
@@ -210,7 +212,9 @@ describe('FanoutWorker against gearmand', () => {
     await stopped;
     expect(finished).toBe(true);
     expect(w.stats).toMatchObject({ started: 1, completed: 1, held: 0 });
-    expect(await fetchStatus(addressOf(server))).toEqual([{ function: FN, total: 1, running: 0, workers: 0 }]);
+    expect((await fetchStatus(addressOf(server))).filter((s) => s.function === FN)).toEqual([
+      { function: FN, total: 1, running: 0, workers: 0 },
+    ]);
   });
 
   it('after gearmand restarts on the same port, registers again and runs new jobs; the job in hand is abandoned', async () => {
@@ -353,10 +357,15 @@ function opening(): { opened: Promise<void>; open: () => void } {
  * Every packet sent with GearmanConnection.send in this process from now on, in order: the worker's packets
  * (the bare client's SUBMIT_JOB and OPTION_REQ go through request()). Restored after the test.
  */
+/** The packets sent on the connections that registered FN (the worker's control function has a connection of its own). */
 function sentPackets(): { types: () => number[]; count: (type: number) => number } {
   const spy = vi.spyOn(GearmanConnection.prototype, 'send');
   cleanups.push(() => Promise.resolve(spy.mockRestore()));
-  const types = (): number[] => spy.mock.calls.map(([type]) => type);
+  const types = (): number[] => {
+    const calls = spy.mock.calls.map(([type, args], i) => ({ type, args, connection: spy.mock.contexts[i] }));
+    const serving = new Set(calls.filter((c) => c.type === PacketType.CAN_DO && String(c.args[0]) === FN).map((c) => c.connection));
+    return calls.filter((c) => serving.has(c.connection)).map((c) => c.type);
+  };
   return { types, count: (type) => types().filter((sentType) => sentType === type).length };
 }
 

@@ -15,6 +15,7 @@ import { parseAllowRules } from '../../src/http/allow-rules.js';
 import { systemResolver } from '../../src/http/resolver.js';
 import { sealJob } from '../../src/jobs/job-envelope.js';
 import type { JobHandlerOptions } from '../../src/worker/job-handler.js';
+import { StoppedJobs } from '../../src/worker/stopped-jobs.js';
 import { checkRecords } from '../helpers/schemas.js';
 import { ScriptedDispatcher } from '../helpers/scripted-dispatcher.js';
 
@@ -232,6 +233,37 @@ describe('the fanout job handler', () => {
     expect(calls).toEqual(sentBefore);
     expect(linesOf(calls)).toHaveLength(2);
     expect(dispatcher.pending).toEqual([]);
+  });
+
+  it('a stopped run (abort): in flight aborted, never started not_attempted, every record sent, then WORK_COMPLETE', async () => {
+    const stops = new StoppedJobs();
+    const { handler, dispatcher } = handlerWith({ concurrency: 2, limit: pLimit(2), stops });
+    const { io, calls, whenStatus } = fakeIo();
+    const job = jobOf(encodeJobPayload(SPEC, hosts(6), 2));
+    const result = handler(job, io, new AbortController().signal);
+    await dispatcher.whenPending(2);
+    dispatcher.answer();
+    await whenStatus(1);
+    await dispatcher.whenPending(2);
+    const requested = dispatcher.pending.length + 1;
+
+    expect(stops.stop({ run: 'u', mode: 'abort', jobs: [{ unique: job.unique, handle: job.handle }] })).toBe(1);
+    expect(await result).toBe(encodeCompletion({ hosts: 6, ok: 1, failed: 5 }));
+    const codes = linesOf(calls).map((record) => record.code);
+    expect(codes.sort()).toEqual(['aborted', 'aborted', 'not_attempted', 'not_attempted', 'not_attempted', 'ok']);
+    expect(requested).toBe(3); // the 3 not_attempted hosts were never dispatched
+    expect(dispatcher.pending).toEqual([]);
+  });
+
+  it('a job taken after its run was stopped (drain) sends nothing but not_attempted, at once', async () => {
+    const stops = new StoppedJobs();
+    const { handler, dispatcher } = handlerWith({ stops });
+    const { io, calls } = fakeIo();
+    const job = jobOf(encodeJobPayload(SPEC, hosts(4), 4));
+    stops.stop({ run: 'u', mode: 'drain', jobs: [{ unique: job.unique, handle: job.handle }] });
+    expect(await handler(job, io, new AbortController().signal)).toBe(encodeCompletion({ hosts: 4, ok: 0, failed: 4 }));
+    expect(linesOf(calls).map((record) => record.code)).toEqual(Array(4).fill('not_attempted'));
+    expect(dispatcher.maxInFlight).toBe(0);
   });
 
   it('cuts a chunk of records past 4 MiB into several WORK_DATA bodies of whole records, with one WORK_STATUS', async () => {

@@ -3,16 +3,24 @@
 // sinks as local mode. This module owns what fanout does with jobs: batching, resubmission, the one record
 // per host, and when the run gives up; the client owns connections and which packet belongs to which job.
 //
-// What `-c` means here: the request limit each job carries to its worker (at most the batch size). A worker
-// runs several jobs at once up to its own --concurrency, so the load on the fleet is at most
-// min(jobs running × c, sum of the workers' --concurrency).
+// What `-c` means here: a cap for the whole run. Each job carries a share of it as its request limit, and the
+// shares of the jobs outstanding never sum to more than -c (job-share.ts says how -c is split); the workers'
+// own --concurrency may lower it further.
+//
+// Stopping (docs/gearman.md §10): gearmand cannot cancel a job a worker holds. When the run stops (the abort signal:
+// Ctrl-C, stdout's reader gone; or the drain signal: --max-failures), no job is submitted any more, hosts never
+// submitted are not_attempted, and every worker that may hold a job of the run (those whose records came back and
+// those registered with a control function on the servers) gets a high-priority stop job naming the run's jobs
+// (wire-control.ts). Its worker stops starting their hosts, sends not_attempted for them, and completes the jobs.
+// On drain the run then waits for every job, as the watchdog allows; on abort it waits STOP_GRACE_MS for those
+// records and only then records what is still owed `aborted`.
 //
 // Failures (docs/gearman.md §5.9): a server that dies loses its foreground jobs without a word, so their hosts that
 // have no record yet are resubmitted to another server that is up; when none is up for --server-timeout, they
 // (and every host not yet submitted) are job_lost and the run fails (exit 3). No progress for the stall limit
 // (no worker, or workers stuck) fails the run the same way (watchdog.ts decides). WORK_FAIL/WORK_EXCEPTION make
 // the job's hosts without records worker_error. A requeued job re-sends records: the JobBook keeps the first.
-import { fetchStatus } from '../../gearman/admin-client.js';
+import { fetchStatus, fetchWorkers } from '../../gearman/admin-client.js';
 import { GearmanClient, type ClientJob, type ClientStatusEvent } from '../../gearman/client.js';
 import { formatServerAddress } from '../../gearman/server-address.js';
 import type { BackoffOptions } from '../../gearman/server-pool.js';
@@ -22,6 +30,7 @@ import { prepareSpec, type PreparedSpec } from '../../jobs/prepared-spec.js';
 import type { RequestSpec } from '../../jobs/request-spec.js';
 import { resultWithoutResponse } from '../../jobs/to-host-result.js';
 import { sealJob } from '../../jobs/job-envelope.js';
+import { controlFunctionName, encodeStopRequest, workerOfControlFunction, type StopMode } from '../../jobs/wire-control.js';
 import { encodeJobPayload } from '../../jobs/wire-payload.js';
 import { decodeCompletion, decodeRecordLines } from '../../jobs/wire-results.js';
 import type { HostResult, ResultCode } from '../../record/host-result.js';
@@ -30,6 +39,7 @@ import type { Backend, BackendEvent } from '../backend.js';
 import type { GearmanRunOptions } from '../run-config.js';
 import { startEmbeddedWorkers, type EmbeddedWorkers } from './embedded-workers.js';
 import { JobBook, type BookedJob } from './job-book.js';
+import { hasShareLeft, maxOutstandingJobs, nextJobConcurrency, type ShareState } from './job-share.js';
 import { busyStallLimitMs, cannotConnectMessage, judgeRun, noWorkerYetMessage, verdictMessage } from './watchdog.js';
 
 /** Events waiting for the consumer beyond which no new job is submitted. */
@@ -37,6 +47,11 @@ const MAX_QUEUED_EVENTS = 64;
 const WATCH_INTERVAL_MS = 100;
 const QUEUE_FULL_RETRY_MS = 250;
 const ADMIN_TIMEOUT_MS = 1000;
+/** After an abort, how long the workers have to send the records of the hosts they stopped before the rest is `aborted`. */
+const STOP_GRACE_MS = 2000;
+/** How long the admin port may take to list the workers to stop: a stop must reach them within a second. */
+const STOP_ADMIN_TIMEOUT_MS = 500;
+const ABORTED_IN_JOB = 'interrupted after its job was submitted: a worker may have sent the request';
 
 export interface GearmanBackendOptions extends GearmanRunOptions {
   runId: string;
@@ -50,8 +65,8 @@ export interface GearmanBackendOptions extends GearmanRunOptions {
 export function createGearmanBackend(options: GearmanBackendOptions): Backend {
   const closers: Array<() => Promise<void>> = [];
   return {
-    run(spec, plan, { concurrency, signal }) {
-      const run = new GearmanRun(options, spec, plan.targets(), Math.min(concurrency, options.batchSize), signal);
+    run(spec, plan, { concurrency, signal, drain }) {
+      const run = new GearmanRun(options, spec, plan.targets(), concurrency, signal, drain);
       closers.push(() => run.close());
       return run.events();
     },
@@ -76,6 +91,19 @@ class GearmanRun {
   readonly #watch: NodeJS.Timeout;
   /** Hosts handed back by jobs lost with their server since it went down, for one log line per outage. */
   readonly #orphansByServer = new Map<string, number>();
+  /** Jobs submitted and not yet ended, with the client's job (its handle): what a stop request names. */
+  readonly #live = new Map<BookedJob, ClientJob>();
+  /** Workers whose records came back: they may hold jobs of this run. */
+  readonly #workersHeard = new Set<string>();
+  /** Hosts of jobs lost with their server while they may have run: if the run stops before they are resubmitted, they are aborted. */
+  readonly #maybeSent = new Set<string>();
+  /** Hosts of jobs refused with QUEUE_ERROR, waiting to be submitted again. */
+  readonly #parked = new Set<Target[]>();
+  readonly #maxJobs: number;
+  /** Set once the run stops (drain or abort): no job is submitted any more. */
+  #stopMode: StopMode | null = null;
+  #grace: NodeJS.Timeout | undefined;
+  #unsubmittedSettled: Promise<void> | null = null;
   #sourceDone = false;
   /** The submit loop while it runs: one at a time, since it reads the target stream. */
   #pumping: Promise<void> | null = null;
@@ -92,9 +120,12 @@ class GearmanRun {
     private readonly options: GearmanBackendOptions,
     private readonly spec: RequestSpec,
     targets: AsyncIterable<Target>,
-    private readonly jobConcurrency: number,
+    /** -c: requests in flight at most over all the run's jobs. */
+    private readonly cap: number,
     private readonly signal: AbortSignal,
+    private readonly drain: AbortSignal | undefined,
   ) {
+    this.#maxJobs = maxOutstandingJobs(cap, options.batchSize, GEARMAN_DEFAULTS.maxOutstandingJobs);
     this.#prepared = prepareSpec(spec);
     this.#busyStallMs = busyStallLimitMs(options.stallTimeoutMs, spec);
     this.#servers = options.servers.map(formatServerAddress);
@@ -115,6 +146,7 @@ class GearmanRun {
     this.#client.start();
     this.#watch = setInterval(() => this.#watchTick(), WATCH_INTERVAL_MS);
     signal.addEventListener('abort', this.#onAbort, { once: true });
+    drain?.addEventListener('abort', this.#onDrain, { once: true });
   }
 
   async *events(): AsyncGenerator<BackendEvent> {
@@ -127,7 +159,9 @@ class GearmanRun {
   async close(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#watch);
+    clearTimeout(this.#grace);
     this.signal.removeEventListener('abort', this.#onAbort);
+    this.drain?.removeEventListener('abort', this.#onDrain);
     await this.#source.return?.();
     await this.#client.close();
     await this.#embedded?.stop();
@@ -170,12 +204,12 @@ class GearmanRun {
   async #pumpLoop(): Promise<void> {
     do {
       this.#pumpAgain = false;
-      while (!this.#stopped && this.#book.outstanding < GEARMAN_DEFAULTS.maxOutstandingJobs && this.#out.size < MAX_QUEUED_EVENTS) {
+      while (!this.#submitsEnded() && this.#hasShareLeft() && this.#out.size < MAX_QUEUED_EVENTS) {
         if (this.#client.upServers.length === 0) return;
         const batch = await this.#nextBatch();
         if (batch.length === 0) return;
-        if (this.#stopped) {
-          this.#settleWithout(batch, 'not_attempted', 'the run ended before this host was submitted');
+        if (this.#submitsEnded()) {
+          this.#settleUnsubmitted(batch);
           return;
         }
         this.#submit(batch);
@@ -194,15 +228,30 @@ class GearmanRun {
     return batch;
   }
 
+  #submitsEnded(): boolean {
+    return this.#stopped || this.#stopMode !== null;
+  }
+
+  #shareState(): ShareState {
+    return { cap: this.cap, held: this.#book.concurrencyHeld, outstanding: this.#book.outstanding, maxJobs: this.#maxJobs };
+  }
+
+  #hasShareLeft(): boolean {
+    return hasShareLeft(this.#shareState());
+  }
+
   #submit(batch: Target[]): void {
-    const booked = this.#book.open(batch);
-    const payload = sealJob(encodeJobPayload(this.spec, batch, this.jobConcurrency), this.options.jobSecret ?? null, Date.now());
+    const jobConcurrency = nextJobConcurrency(this.#shareState(), batch.length);
+    const booked = this.#book.open(batch, jobConcurrency);
+    const payload = sealJob(encodeJobPayload(this.spec, batch, jobConcurrency), this.options.jobSecret ?? null, Date.now());
     const job = this.#client.submit(this.options.functionName, booked.unique, payload);
     if (job === null) {
       // The last server went down while the batch was being read: it waits for the next one.
       this.#retry.push(...this.#book.close(booked));
       return;
     }
+    this.#live.set(booked, job);
+    void job.done.then(() => this.#live.delete(booked));
     this.#follow(job, booked);
   }
 
@@ -222,6 +271,12 @@ class GearmanRun {
       live(() => {
         // Its server went away (or closed before JOB_CREATED): what the job still owes goes to another server.
         const left = this.#book.close(booked);
+        if (job.handle !== null) for (const target of left) this.#maybeSent.add(target.host);
+        if (this.#submitsEnded()) {
+          this.#settleUnsubmitted(left);
+          this.#maybeEnd();
+          return;
+        }
         this.#orphansByServer.set(job.server, (this.#orphansByServer.get(job.server) ?? 0) + left.length);
         this.#retry.push(...left);
         this.#pump();
@@ -232,7 +287,9 @@ class GearmanRun {
         const left = this.#book.close(booked);
         if (error.code === 'QUEUE_ERROR') {
           this.options.log(`${job.server}: job queue full, retrying`);
+          this.#parked.add(left);
           setTimeout(() => {
+            if (!this.#parked.delete(left)) return; // the run stopped meanwhile: settled already
             this.#retry.push(...left);
             this.#pump();
           }, QUEUE_FULL_RETRY_MS);
@@ -246,6 +303,7 @@ class GearmanRun {
 
   #onData(job: ClientJob, booked: BookedJob, data: Buffer): void {
     const { records, malformed } = decodeRecordLines(data);
+    for (const record of records) if (record.worker !== undefined) this.#workersHeard.add(record.worker);
     if (malformed > 0) {
       this.options.log(`job ${job.unique} on ${job.server}: ignored ${malformed} line(s) of worker output that are not records`);
     }
@@ -289,10 +347,11 @@ class GearmanRun {
 
   #maybeEnd(): void {
     if (this.#ended || this.#pumping) return;
-    if (this.#sourceDone && this.#retry.length === 0 && this.#book.outstanding === 0) {
+    if (this.#sourceDone && this.#retry.length === 0 && this.#parked.size === 0 && this.#book.outstanding === 0) {
       this.#ended = true;
       this.#stopped = true;
       clearInterval(this.#watch);
+      clearTimeout(this.#grace);
       this.#out.push({ type: 'dropped', ...this.#book.dropped });
       this.#out.end();
     }
@@ -348,28 +407,119 @@ class GearmanRun {
     }
   }
 
-  readonly #onAbort = (): void => {
-    void this.#abandon('aborted', 'interrupted after its job was submitted: a worker may have sent the request', false);
-  };
+  // ---- stopping
+
+  readonly #onAbort = (): void => this.#stop('abort');
+  readonly #onDrain = (): void => this.#stop('drain');
+
+  /** No job is submitted any more; the workers are told to stop the run's jobs; on abort the grace starts. */
+  #stop(mode: StopMode): void {
+    if (this.#stopped || this.#stopMode === 'abort' || this.#stopMode === mode) return;
+    this.#stopMode = mode;
+    void this.#sendStops(mode);
+    if (mode === 'abort') {
+      clearInterval(this.#watch); // an interrupted run ends within the grace, whatever the watchdog would say
+      this.#grace = setTimeout(() => void this.#abandon('aborted', ABORTED_IN_JOB, false), STOP_GRACE_MS);
+    }
+    void this.#settleAllUnsubmitted().then(() => this.#maybeEnd());
+  }
+
+  /** Submits a high-priority stop job naming the run's open jobs to every worker that may hold one. */
+  async #sendStops(mode: StopMode): Promise<void> {
+    const jobs = [...this.#live].map(([booked, job]) => ({ unique: booked.unique, handle: job.handle }));
+    if (jobs.length === 0) return;
+    const payload = encodeStopRequest({ run: this.options.runId, mode, jobs });
+    const registered = await this.#controlFunctionsByServer(); // server → control functions listed there
+    const listed = new Set([...registered.values()].flatMap((names) => [...names]));
+    // A worker heard from but listed nowhere (a server's admin port did not answer) is asked on every server up.
+    const unlisted = [...this.#workersHeard].map(controlFunctionName).filter((name) => !listed.has(name));
+    let sent = 0;
+    for (const server of this.#client.upServers) {
+      for (const name of new Set([...(registered.get(server) ?? []), ...unlisted])) {
+        if (this.#client.submit(name, '', payload, { server, priority: 'high' }) !== null) sent++;
+      }
+    }
+    const what = mode === 'drain' ? 'stop starting hosts' : 'stop starting hosts and abort those in flight';
+    this.options.log(`asked ${sent} worker connection(s) to ${what} of this run's ${jobs.length} job(s)`);
+  }
+
+  /** The control functions registered on each server up, by the admin port; a server that does not answer is left out. */
+  async #controlFunctionsByServer(): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    await Promise.all(
+      this.options.servers.map(async (address) => {
+        const server = formatServerAddress(address);
+        if (!this.#client.upServers.includes(server)) return;
+        try {
+          const workers = await fetchWorkers(address, { timeoutMs: STOP_ADMIN_TIMEOUT_MS });
+          const names = workers.flatMap((w) => w.functions).filter((fn) => workerOfControlFunction(fn) !== null);
+          found.set(server, names);
+        } catch {
+          // its workers are reached through the workers heard from, on every server up
+        }
+      }),
+    );
+    return found;
+  }
+
+  /** Hosts never submitted, or handed back unfinished by a lost job: not_attempted, or aborted when a worker may have sent them. */
+  #settleUnsubmitted(targets: readonly Target[]): void {
+    const [maybe, never] = partition(targets, (target) => this.#maybeSent.has(target.host));
+    this.#settleWithout(
+      maybe,
+      'aborted',
+      'its job was lost with its job server before the run stopped: a worker may have sent the request',
+    );
+    this.#settleWithout(never, 'not_attempted', 'the run stopped before this host was submitted');
+  }
+
+  /** Every host not in a job now: those waiting to be resubmitted and the rest of the target stream. Once. */
+  #settleAllUnsubmitted(): Promise<void> {
+    this.#unsubmittedSettled ??= (async () => {
+      this.#settleUnsubmitted(this.#retry.splice(0));
+      for (const parked of this.#parked) this.#settleUnsubmitted(parked);
+      this.#parked.clear();
+      await this.#pumping; // it may be reading the target stream, which is ours alone to read
+      for (;;) {
+        const batch = await this.#nextBatch();
+        if (batch.length === 0) break;
+        this.#settleUnsubmitted(batch);
+      }
+    })();
+    return this.#unsubmittedSettled;
+  }
 
   /** Ends the run now: hosts of outstanding jobs get `inFlight`, the rest not_attempted (or job_lost on failure). */
   async #abandon(inFlight: ResultCode, message: string, isFailure: boolean): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#watch);
-    if (isFailure) this.#out.push({ type: 'failure', message });
-    const rest: ResultCode = isFailure ? 'job_lost' : 'not_attempted';
-    const restMessage = isFailure ? message : 'interrupted before this host was submitted';
-    this.#settleWithout(this.#book.closeAll(), inFlight, message);
-    this.#settleWithout(this.#retry.splice(0), rest, restMessage);
-    await this.#pumping; // it may be reading the target stream, which is ours alone to read
-    for (;;) {
-      const batch = await this.#nextBatch();
-      if (batch.length === 0) break;
-      this.#settleWithout(batch, rest, restMessage);
+    clearTimeout(this.#grace);
+    if (isFailure) {
+      this.#out.push({ type: 'failure', message });
+      this.#settleWithout(this.#book.closeAll(), inFlight, message);
+      const lost = [...this.#retry.splice(0), ...[...this.#parked].flat()];
+      this.#parked.clear();
+      this.#settleWithout(lost, 'job_lost', message);
+      await this.#pumping;
+      for (;;) {
+        const batch = await this.#nextBatch();
+        if (batch.length === 0) break;
+        this.#settleWithout(batch, 'job_lost', message);
+      }
+    } else {
+      this.#settleWithout(this.#book.closeAll(), inFlight, message);
+      await this.#settleAllUnsubmitted();
     }
     this.#maybeEnd();
   }
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const item of items) (test(item) ? yes : no).push(item);
+  return [yes, no];
 }
 
 /** The system's reason a connection failed (`ECONNREFUSED`), else the error's own words. */

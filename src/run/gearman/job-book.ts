@@ -11,6 +11,8 @@ export interface BookedJob {
   readonly id: number;
   /** `<runId>:<n>`, fresh for every submission: gearmand coalesces jobs with the same unique id. */
   readonly unique: string;
+  /** The request limit the job carries to its worker (its share of -c, job-share.ts). */
+  readonly concurrency: number;
   /** Hosts still without a record, by host string. */
   readonly pending: Map<string, Target>;
   /** Lines of this job's worker output that were not records. */
@@ -28,6 +30,7 @@ export class JobBook {
   #nextId = 0;
   readonly #jobs = new Set<BookedJob>();
   readonly #dropped: DroppedRecords = { malformed: 0, repeats: 0 };
+  #concurrencyHeld = 0;
 
   constructor(private readonly runId: string) {}
 
@@ -35,16 +38,23 @@ export class JobBook {
     return this.#jobs.size;
   }
 
+  /** The request limits of the jobs outstanding, summed: what the run may have in flight. */
+  get concurrencyHeld(): number {
+    return this.#concurrencyHeld;
+  }
+
   /** Everything dropped so far, over all jobs. */
   get dropped(): DroppedRecords {
     return { ...this.#dropped };
   }
 
-  /** Books a job for `targets`. */
-  open(targets: readonly Target[]): BookedJob {
+  /** Books a job for `targets`, to run at most `concurrency` requests at once. */
+  open(targets: readonly Target[], concurrency: number): BookedJob {
     const id = this.#nextId++;
-    const job: BookedJob = { id, unique: `${this.runId}:${id}`, pending: new Map(targets.map((t) => [t.host, t])), malformed: 0 };
+    const pending = new Map(targets.map((t) => [t.host, t]));
+    const job: BookedJob = { id, unique: `${this.runId}:${id}`, concurrency, pending, malformed: 0 };
     this.#jobs.add(job);
+    this.#concurrencyHeld += concurrency;
     return job;
   }
 
@@ -65,7 +75,7 @@ export class JobBook {
 
   /** Ends a job; returns the targets it never delivered a record for. */
   close(job: BookedJob): Target[] {
-    this.#jobs.delete(job);
+    if (this.#jobs.delete(job)) this.#concurrencyHeld -= job.concurrency;
     const left = [...job.pending.values()];
     job.pending.clear();
     return left;

@@ -8,7 +8,7 @@ const targets = (...hosts: string[]) => hosts.map((host, index) => ({ host, inde
 describe('JobBook', () => {
   it('keeps the first record per host and drops repeats and strangers (a requeued job re-sends records)', () => {
     const book = new JobBook('run1');
-    const job = book.open(targets('a', 'b', 'c'));
+    const job = book.open(targets('a', 'b', 'c'), 1);
     const first = book.settle(job, [makeResult({ host: 'a' }), makeResult({ host: 'b' })]);
     expect(first.kept.map((r) => r.host)).toEqual(['a', 'b']);
     expect(first.repeats).toBe(0);
@@ -22,8 +22,8 @@ describe('JobBook', () => {
 
   it('counts what it drops over all jobs, and the lines that were not records per job', () => {
     const book = new JobBook('r');
-    const one = book.open(targets('a'));
-    const two = book.open(targets('b'));
+    const one = book.open(targets('a'), 1);
+    const two = book.open(targets('b'), 1);
     book.settle(one, [makeResult({ host: 'a' }), makeResult({ host: 'a' })], 2);
     book.settle(two, [makeResult({ host: 'b' })]);
     expect(book.dropped).toEqual({ malformed: 2, repeats: 1 });
@@ -34,20 +34,32 @@ describe('JobBook', () => {
 
   it('gives every submission a fresh unique id of at most 63 bytes', () => {
     const book = new JobBook('x'.repeat(40));
-    const uniques = [book.open(targets('a')), book.open(targets('a'))].map((j) => j.unique);
+    const uniques = [book.open(targets('a'), 1), book.open(targets('a'), 1)].map((j) => j.unique);
     expect(new Set(uniques).size).toBe(2);
     for (const u of uniques) expect(Buffer.byteLength(u)).toBeLessThanOrEqual(63);
   });
 
   it('hands back what a job still owed, and only once', () => {
     const book = new JobBook('r');
-    const job = book.open(targets('a', 'b'));
-    book.open(targets('c'));
+    const job = book.open(targets('a', 'b'), 1);
+    book.open(targets('c'), 1);
     book.settle(job, [makeFailure('a', 'timeout')]);
     expect(book.close(job).map((t) => t.host)).toEqual(['b']);
     expect(book.close(job)).toEqual([]);
     expect(book.closeAll().map((t) => t.host)).toEqual(['c']);
     expect(book.outstanding).toBe(0);
+  });
+
+  it('sums the request limits of the jobs outstanding, each counted off once when it closes', () => {
+    const book = new JobBook('r');
+    const one = book.open(targets('a', 'b'), 2);
+    book.open(targets('c'), 1);
+    expect(book.concurrencyHeld).toBe(3);
+    book.close(one);
+    book.close(one);
+    expect(book.concurrencyHeld).toBe(1);
+    book.closeAll();
+    expect(book.concurrencyHeld).toBe(0);
   });
 });
 
