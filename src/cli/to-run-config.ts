@@ -73,6 +73,8 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
   const runId = flags['run-id'] ?? randomBytes(6).toString('base64url');
   if (!RUN_ID.test(runId)) throw new UsageError(`--run-id: "${runId}" must be 1-40 letters, digits, dot, dash or underscore`);
   const timeoutMs = parseDuration('timeout', flags.timeout);
+  const followRedirects = flags.follow ?? 0;
+  if (flags['follow-any-host'] === true && followRedirects === 0) throw new UsageError('--follow-any-host needs --follow N');
   const gearman = flags.gearman === undefined ? undefined : parseServersFlag(flags.gearman);
   if (gearman !== undefined && flags.threads !== undefined) {
     throw new UsageError('--threads is for local mode; with --gearman the workers spread the requests');
@@ -90,8 +92,8 @@ export async function toRunConfig({ verb, flags, push, args, readStdin }: Config
     retryMaxDelayMs: REQUEST_DEFAULTS.retryMaxDelayMs,
     retryUnsafe: false,
     deadlineMs: null,
-    followRedirects: 0,
-    followAnyHost: false,
+    followRedirects,
+    followAnyHost: flags['follow-any-host'] === true,
     secretHeaders: [],
     idempotencyKeyPrefix: verb === 'push' && push?.['idempotency-key'] !== false ? runId : null,
     captureBody: flags.body === true,

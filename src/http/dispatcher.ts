@@ -5,6 +5,12 @@ import type { Agent as AgentType, buildConnector } from 'undici';
 import { Agent, buildConnector as buildUndiciConnector } from './undici-parts.js';
 import { systemResolver, type Resolver } from './resolver.js';
 
+/**
+ * A response's header block at most (beyond: `reset`, "response headers too large"), the same on every machine rather
+ * than Node's default (16 KiB, which --max-http-header-size changes), with room for real servers' big cookies and CSPs.
+ */
+export const RESPONSE_HEADERS_MAX_BYTES = 64 * 1024;
+
 export interface DispatcherOptions {
   connectTimeoutMs: number;
   insecure: boolean;
@@ -29,7 +35,7 @@ export function createDispatcher(options: DispatcherOptions): AgentType {
     secure ??= buildUndiciConnector({ ...base, secureContext: createSecureContext() });
     return secure(connectOptions, callback);
   };
-  return new Agent({ connections: 1, pipelining: 0, connect });
+  return new Agent({ connections: 1, pipelining: 0, connect, maxHeaderSize: RESPONSE_HEADERS_MAX_BYTES });
 }
 
 /** Agents by connect options, for a worker whose jobs may ask for different connect timeouts. */

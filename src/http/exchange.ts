@@ -26,6 +26,8 @@ export interface ExchangeOutcome {
   body: Buffer | null;
   contentType: string | null;
   headers: Record<string, string> | null;
+  /** The Location header of a 3xx answer (what follow-redirects.ts follows), else null. */
+  location: string | null;
   error: unknown;
 }
 
@@ -47,6 +49,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] | null = null;
   #contentType: string | null = null;
   #headers: Record<string, string> | null = null;
+  #location: string | null = null;
 
   constructor(
     private readonly request: ExchangeRequest,
@@ -75,6 +78,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       this.#contentType = typeof type === 'string' ? type : null;
     }
     if (this.request.keepHeaders) this.#headers = flattenHeaders(headers);
+    if (status >= 300 && status < 400 && typeof headers.location === 'string') this.#location = headers.location;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -108,6 +112,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       body: error === null && chunks ? Buffer.concat(chunks) : null,
       contentType: this.#contentType,
       headers: this.#headers,
+      location: this.#location,
       error,
     });
   }

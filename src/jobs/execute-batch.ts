@@ -12,7 +12,8 @@ import type { Target } from '../hosts/target.js';
 import type { HostResult, ResultCode } from '../record/host-result.js';
 import { classifyError, OutcomeError } from '../http/classify-error.js';
 import { DeadlineQueue } from '../http/deadline-queue.js';
-import { startExchange, type RunningExchange } from '../http/exchange.js';
+import type { RunningExchange } from '../http/exchange.js';
+import { startFollowingRedirects } from '../http/follow-redirects.js';
 import { isRetryable, retryDelayMs } from '../http/retry-policy.js';
 import { prepareSpec } from './prepared-spec.js';
 import type { RequestSpec } from './request-spec.js';
@@ -136,7 +137,7 @@ export async function* executeBatch(
       const deadline = deadlines.add(() =>
         exchange?.abort(new OutcomeError('timeout', `no complete response within ${spec.timeoutMs} ms`)),
       );
-      exchange = startExchange(options.dispatcher, request, (outcome) => {
+      exchange = startFollowingRedirects(options.dispatcher, request, prepared.redirects, (outcome) => {
         release();
         deadlines.remove(deadline);
         if (exchange) inFlight.delete(exchange);

@@ -6,11 +6,14 @@ import { compileUrlTemplate } from '../hosts/url-template.js';
 import type { Target } from '../hosts/target.js';
 import { parseExpect, type StatusPredicate } from '../http/expect-status.js';
 import type { ExchangeRequest } from '../http/exchange.js';
+import type { RedirectPolicy } from '../http/follow-redirects.js';
 import type { RequestSpec } from './request-spec.js';
 
 export interface PreparedSpec {
   readonly spec: RequestSpec;
   readonly isExpected: StatusPredicate;
+  /** --follow, --follow-any-host and the headers that never go to another host. */
+  readonly redirects: RedirectPolicy;
   /**
    * The URL for a target, or for an entry that cannot make one (its record is invalid_target) the host standing
    * in for the URL, with the reason. Never throws: every record needs a url.
@@ -55,6 +58,7 @@ export function prepareSpec(spec: RequestSpec): PreparedSpec {
   return {
     spec,
     isExpected,
+    redirects: { max: spec.followRedirects, anyHost: spec.followAnyHost, secretHeaders: spec.secretHeaders },
     checkEntry: template.check,
     urlOrHost(target) {
       try {

@@ -34,6 +34,8 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     retries: 0,
     body: UNSET,
     'max-body': '1MiB',
+    follow: undefined,
+    'follow-any-host': UNSET,
     'include-headers': UNSET,
     insecure: UNSET,
     output: undefined,
@@ -359,6 +361,19 @@ describe('toRunConfig', () => {
       quiet: true,
       progress: false,
       dryRun: true,
+    });
+  });
+
+  describe('redirects', () => {
+    it('are followed with --follow N, to any host with --follow-any-host', async () => {
+      const config = await toRunConfig(input({ flags: makeFlags({ follow: 3, 'follow-any-host': true }) }));
+      expect(config.spec).toMatchObject({ followRedirects: 3, followAnyHost: true });
+    });
+
+    it('refuse --follow-any-host without --follow, which would do nothing', async () => {
+      await expect(toRunConfig(input({ flags: makeFlags({ 'follow-any-host': true }) }))).rejects.toThrow(
+        new UsageError('--follow-any-host needs --follow N'),
+      );
     });
   });
 
