@@ -2,6 +2,8 @@
 // through a gearman worker): each is a record with a clear code and message, and the run ends. No wall-clock limit:
 // the deadlines are short, and what is checked is the code that says which one ended the request.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,6 +16,7 @@ import { parseServerList } from '../../src/gearman/server-address.js';
 import { DEFAULT_SPEC, type RequestSpec } from '../../src/jobs/request-spec.js';
 import type { HostResult } from '../../src/record/host-result.js';
 import type { RunConfig } from '../../src/run/run-config.js';
+import { RESPONSE_HEADERS_MAX_BYTES } from '../../src/http/dispatcher.js';
 import { runFanout } from '../../src/run/run-fanout.js';
 import { gearmandAvailable, startGearmand } from '../helpers/gearmand.js';
 import { parseNdjson } from '../helpers/run-cli.js';
@@ -156,6 +159,28 @@ describe('hostile servers, plain HTTP', () => {
     expect(fleet.statsOf(host('redirect-other')).headers).toHaveProperty('authorization', 1);
     expect(fleet.statsOf(8)).toMatchObject({ requests: 1, methods: { GET: 1 } });
     expect(fleet.statsOf(8).headers).not.toHaveProperty('authorization');
+  });
+});
+
+describe('the response header cap', () => {
+  it("takes headers past Node's 16 KiB default up to RESPONSE_HEADERS_MAX_BYTES, and no more", async () => {
+    // Real servers with big cookies or CSPs pass 16 KiB now and then; the cap is fanout's, whatever node's flags say.
+    const server = http.createServer((req, res) => {
+      const bytes = req.url === '/big' ? RESPONSE_HEADERS_MAX_BYTES - 1024 : RESPONSE_HEADERS_MAX_BYTES + 1024;
+      res.setHeader('x-big', 'x'.repeat(bytes));
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const big = await run([host], { url: 'http://{host}/big' });
+      expect(recordOf(big, host)).toMatchObject({ ok: true, status: 200 });
+      const past = await run([host], { url: 'http://{host}/past' });
+      expect(recordOf(past, host)).toMatchObject({ code: 'reset', error: 'response headers too large' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
