@@ -10,9 +10,10 @@
 //   GET would read as a success;
 // - credentials (SECRET_HEADERS and the spec's secret headers) and Host go only to the requested host, never again
 //   once the chain has left it (as curl does).
-// A redirect that is not followed ends the chain as `http_status` with its 3xx status and a message saying why.
+// A redirect that is not followed, or whose target cannot be reached, ends the chain as `http_status` with its 3xx
+// status and a message saying why: final, so no retry sends the request to the requested host again.
 import type { Dispatcher } from 'undici';
-import { OutcomeError } from './classify-error.js';
+import { classifyError, OutcomeError } from './classify-error.js';
 import { startExchange, type ExchangeOutcome, type ExchangeRequest, type RunningExchange } from './exchange.js';
 import { SECRET_HEADERS } from './secret-headers.js';
 
@@ -151,11 +152,26 @@ export function startFollowingRedirects(
   if (policy.max === 0) return startExchange(dispatcher, request, done);
   const requested = new URL(`${request.origin}${request.path}`);
   const visited = new Set([requested.href]);
-  let hop = { request, url: requested };
+  /** redirectedBy: the status of the redirect that led here, null for the request itself. */
+  let hop: { request: ExchangeRequest; url: URL; redirectedBy: number | null } = { request, url: requested, redirectedBy: null };
   let followed = 0;
   let leftHost = false;
   let current: RunningExchange;
+  // A transport failure at a redirect's target (refused, DNS, TLS, reset): the requested host has already answered, so
+  // the record must not read as a request that was never sent, which a retry would send again whatever the method.
+  // It is the redirect, not followed; the caller's own errors (deadline, abort, body cap) stay what they are.
+  const targetFailed = (outcome: ExchangeOutcome, error: unknown, status: number): FollowedOutcome => ({
+    ...outcome,
+    status,
+    body: null,
+    location: null,
+    error: new OutcomeError('http_status', `redirect to ${shown(hop.url.href)} failed: ${classifyError(error).message}`),
+    redirects: followed,
+  });
   const onOutcome = (outcome: ExchangeOutcome): void => {
+    if (outcome.error !== null && hop.redirectedBy !== null && !(outcome.error instanceof OutcomeError)) {
+      return done(targetFailed(outcome, outcome.error, hop.redirectedBy));
+    }
     const step = { url: hop.url, method: hop.request.method, status: outcome.status, location: outcome.location };
     const plan = outcome.error === null ? planRedirect({ requested, visited, followed }, step, policy) : ANSWER;
     if (plan.kind === 'answer') return done({ ...outcome, redirects: followed });
@@ -164,11 +180,11 @@ export function startFollowingRedirects(
     followed++;
     visited.add(plan.url.href);
     leftHost ||= !plan.sameHost;
-    hop = { request: nextRequest(hop.request, plan, policy, leftHost), url: plan.url };
+    hop = { request: nextRequest(hop.request, plan, policy, leftHost), url: plan.url, redirectedBy: step.status ?? 0 };
     try {
       current = startExchange(dispatcher, hop.request, onOutcome);
     } catch (error) {
-      done({ ...outcome, status: null, bytes: 0, body: null, headers: null, location: null, error, redirects: followed });
+      done(targetFailed(outcome, error, step.status ?? 0));
     }
   };
   current = startExchange(dispatcher, request, onOutcome);

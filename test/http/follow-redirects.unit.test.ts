@@ -229,6 +229,17 @@ describe('startFollowingRedirects', () => {
     expect(String(outcomes[0]?.error)).toContain('a loop, back to http://web01.dc1:8080/push');
   });
 
+  it("ends a target that cannot be reached as the redirect's http_status, never as a request not sent", () => {
+    const { scripted, outcomes } = chain();
+    scripted.answer(307, '', 'text/plain', { location: '/v2/push' });
+    scripted.refuse();
+    expect(outcomes).toHaveLength(1);
+    expect(outcomes[0]).toMatchObject({ status: 307, redirects: 1 });
+    expect(outcomes[0]?.error).toEqual(
+      new OutcomeError('http_status', 'redirect to http://web01.dc1:8080/v2/push failed: connect ECONNREFUSED'),
+    );
+  });
+
   it('aborts the request in flight, not the one that redirected, and reports once', () => {
     const { scripted, outcomes, running } = chain();
     scripted.answer(307, '', 'text/plain', { location: '/slow' });
