@@ -103,6 +103,16 @@ export const runFlags = {
     description: 'with --body: larger bodies end as body_too_large',
     default: sizeText(REQUEST_DEFAULTS.maxBodyBytes),
   }),
+  follow: Flags.integer({
+    helpGroup: 'REQUEST',
+    description: 'follow up to N redirects, on the requested host only (default 0: a 3xx is the answer)',
+    helpValue: 'N',
+    min: 0,
+  }),
+  'follow-any-host': Flags.boolean({
+    helpGroup: 'REQUEST',
+    description: 'with --follow: also to other hosts (never sending them credentials)',
+  }),
   'include-headers': Flags.boolean({ helpGroup: 'REQUEST', description: 'put the response headers in each record' }),
   insecure: Flags.boolean({ helpGroup: 'REQUEST', char: 'k', description: 'do not verify TLS certificates' }),
   ...tlsFlags,

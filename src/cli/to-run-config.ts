@@ -147,6 +147,8 @@ export async function toRunConfig({ verb, flags, push, args, readStdin, env = pr
   const timeoutMs = parseDuration('timeout', flags.timeout);
   const resume = resumeFile(flags);
   const maxFailures = failureThreshold(flags);
+  const followRedirects = flags.follow ?? 0;
+  if (flags['follow-any-host'] === true && followRedirects === 0) throw new UsageError('--follow-any-host needs --follow N');
   const gearman = flags.gearman === undefined ? undefined : parseServersFlag(flags.gearman);
   if (gearman !== undefined && flags.threads !== undefined) {
     throw new UsageError('--threads is for local mode; with --gearman the workers spread the requests');
@@ -170,8 +172,8 @@ export async function toRunConfig({ verb, flags, push, args, readStdin, env = pr
     expect: flags.expect,
     retries: flags.retries,
     ...retryFlags(flags),
-    followRedirects: 0,
-    followAnyHost: false,
+    followRedirects,
+    followAnyHost: flags['follow-any-host'] === true,
     secretHeaders: parseSecretHeaders(flags['secret-header'] ?? []),
     idempotencyKeyPrefix: verb === 'push' && push?.['idempotency-key'] !== false ? runId : null,
     captureBody: flags.body === true,

@@ -30,6 +30,11 @@ export interface Admission {
 export interface HostGuard {
   /** Connect through this: it refuses names and addresses the rules do not allow. */
   readonly resolver: Resolver;
+  /**
+   * Every connection's host and port, judged once more where both are known (the dispatcher's connector): a redirect
+   * to an IP literal is never resolved and was never admitted, so this is the only check it meets.
+   */
+  refuseConnection(this: void, hostname: string, port: number): DeniedError | null;
   admit(urls: ReadonlyArray<string | null>): Admission;
 }
 
@@ -78,6 +83,11 @@ export function createHostGuard(rules: AllowRules, resolver: Resolver): HostGuar
 
   return {
     resolver: guarded,
+    refuseConnection(hostname, port) {
+      const literal = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+      const refusal = isIP(literal) !== 0 ? refuseAddress(literal, port) : refuseName(normalName(hostname), port);
+      return refusal === null ? null : new DeniedError(refusal);
+    },
     admit(urls) {
       const names: Array<[string, number | null]> = [];
       const refusals = urls.map((url) => {

@@ -18,6 +18,9 @@ const BY_CODE: Readonly<Record<string, ResultCode>> = {
   EPIPE: 'reset',
   UND_ERR_SOCKET: 'reset',
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'reset',
+  // A response that is no usable HTTP (headers past the dispatcher's cap, or not HTTP/1.1 at all: PARSER_PREFIX) came
+  // after the request was written: like a reset, it may have been processed; the message says what was wrong.
+  UND_ERR_HEADERS_OVERFLOW: 'reset',
   ENOTFOUND: 'dns',
   EAI_AGAIN: 'dns',
   EAI_FAIL: 'dns',
@@ -108,6 +111,11 @@ const UNDICI_UNKNOWN = 'HTTP client error';
 const PARSER_PREFIX = 'HPE_';
 const PARSER_DEFAULT = 'Response does not match the HTTP/1.1 protocol';
 const PARSER_WORDS = 'response is not valid HTTP/1.1';
+/**
+ * The mark undici puts on its parser's errors (what its own `instanceof HTTPParserError` checks). Their `code` is
+ * not to be relied on: undici 7.30 leaves it undefined for every llhttp error (an invalid status line, a bad header).
+ */
+const PARSER_ERROR_MARK = Symbol.for('undici.error.UND_ERR_HTTP_PARSER');
 /** Any undici code written in a text (a cause's message, a server's reason), so none passes through. */
 const UNDICI_CODE_IN_TEXT = /UND_ERR(?:_[A-Z0-9]+)*:?\s*/g;
 
@@ -132,9 +140,16 @@ function stringField(err: unknown, field: 'code' | 'syscall'): string | undefine
   return typeof value === 'string' ? value : undefined;
 }
 
+function errorCode(err: unknown): string | undefined {
+  const code = stringField(err, 'code');
+  if (code !== undefined || typeof err !== 'object' || err === null) return code;
+  return (err as Record<symbol, unknown>)[PARSER_ERROR_MARK] === true ? PARSER_PREFIX : undefined;
+}
+
 function codeFor(err: unknown, code: string): ResultCode | undefined {
   // The OS, or happy eyeballs' per-address attempt timer, gave up connecting: nothing was sent.
   if (code === 'ETIMEDOUT' && stringField(err, 'syscall') === 'connect') return 'connect_timeout';
+  if (code.startsWith(PARSER_PREFIX)) return 'reset';
   return BY_CODE[code] ?? (TLS_PREFIXES.some((p) => code.startsWith(p)) ? 'tls' : undefined);
 }
 
@@ -144,7 +159,7 @@ export function classifyError(err: unknown): Classified {
   // A connect that fails on several addresses (happy eyeballs) reports an AggregateError: the first cause speaks for it.
   // Node copies that cause's code onto the AggregateError but leaves its message empty, so always ask the cause.
   if (err instanceof AggregateError && err.errors.length > 0) return classifyError(err.errors[0]);
-  const code = stringField(err, 'code');
+  const code = errorCode(err);
   const text = err instanceof Error ? err.message : String(err);
   const mapped = code === undefined ? undefined : codeFor(err, code);
   return { code: mapped ?? 'reset', message: withoutUndiciCodes(messageFor(code, text)) };

@@ -31,6 +31,8 @@ export interface ExchangeOutcome {
   headers: Record<string, string> | null;
   /** The Retry-After header of a 429 or 503 (http/retry-policy.ts honours it), else null. */
   retryAfter: string | null;
+  /** The Location header of a 3xx answer (what follow-redirects.ts follows), else null. */
+  location: string | null;
   error: unknown;
 }
 
@@ -53,6 +55,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   #contentType: string | null = null;
   #headers: Record<string, string> | null = null;
   #retryAfter: string | null = null;
+  #location: string | null = null;
 
   constructor(
     private readonly request: ExchangeRequest,
@@ -86,6 +89,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       this.#contentType = typeof type === 'string' ? type : null;
     }
     if (this.request.keepHeaders) this.#headers = flattenHeaders(headers, this.request.secretHeaders);
+    if (status >= 300 && status < 400 && typeof headers.location === 'string') this.#location = headers.location;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -120,6 +124,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
       contentType: this.#contentType,
       headers: this.#headers,
       retryAfter: this.#retryAfter,
+      location: this.#location,
       error,
     });
   }

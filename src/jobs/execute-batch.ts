@@ -19,7 +19,8 @@ import type { Target } from '../hosts/target.js';
 import type { HostResult, ResultCode } from '../record/host-result.js';
 import { classifyError, OutcomeError } from '../http/classify-error.js';
 import { DeadlineQueue } from '../http/deadline-queue.js';
-import { startExchange, type RunningExchange } from '../http/exchange.js';
+import type { RunningExchange } from '../http/exchange.js';
+import { startFollowingRedirects } from '../http/follow-redirects.js';
 import { decideRetry, retryWaitMs, type RetrySafety } from '../http/retry-policy.js';
 import { prepareSpec } from './prepared-spec.js';
 import { hostDeadlineMs, type RequestSpec } from './request-spec.js';
@@ -186,7 +187,7 @@ export async function* executeBatch(
           ),
         cut ? timeLeft : spec.timeoutMs,
       );
-      exchange = startExchange(options.dispatcher, request, (outcome) => {
+      exchange = startFollowingRedirects(options.dispatcher, request, prepared.redirects, (outcome) => {
         release();
         deadlines.remove(deadline);
         if (exchange) inFlight.delete(exchange);

@@ -7,6 +7,7 @@ import type { Target } from '../hosts/target.js';
 import { parseExpect, type StatusPredicate } from '../http/expect-status.js';
 import type { ExchangeRequest } from '../http/exchange.js';
 import { secretHeaderNames } from '../http/secret-headers.js';
+import type { RedirectPolicy } from '../http/follow-redirects.js';
 import type { RequestSpec } from './request-spec.js';
 
 export interface PreparedSpec {
@@ -14,6 +15,8 @@ export interface PreparedSpec {
   readonly isExpected: StatusPredicate;
   /** Every request carries an Idempotency-Key (the push's own, or one given with -H): a server can drop a repeat. */
   readonly carriesIdempotencyKey: boolean;
+  /** --follow, --follow-any-host and the headers that never go to another host. */
+  readonly redirects: RedirectPolicy;
   /**
    * The URL for a target, or for an entry that cannot make one (its record is invalid_target) the host standing
    * in for the URL, with the reason. Never throws: every record needs a url.
@@ -61,6 +64,7 @@ export function prepareSpec(spec: RequestSpec): PreparedSpec {
     spec,
     isExpected,
     carriesIdempotencyKey: keyPrefix !== null || spec.headers.some(([name]) => name.toLowerCase() === IDEMPOTENCY_KEY),
+    redirects: { max: spec.followRedirects, anyHost: spec.followAnyHost, secretHeaders },
     checkEntry: template.check,
     urlOrHost(target) {
       try {

@@ -1,7 +1,7 @@
 // Builds the record of one host from what happened to it. Pure.
 import type { HostResult, ResultCode } from '../record/host-result.js';
 import { classifyError } from '../http/classify-error.js';
-import type { ExchangeOutcome } from '../http/exchange.js';
+import type { FollowedOutcome } from '../http/follow-redirects.js';
 import type { StatusPredicate } from '../http/expect-status.js';
 
 export interface HostContext {
@@ -29,7 +29,7 @@ function decodeBody(body: Buffer, contentType: string | null): unknown {
   return text;
 }
 
-export function resultFromOutcome(ctx: HostContext, outcome: ExchangeOutcome, isExpected: StatusPredicate): HostResult {
+export function resultFromOutcome(ctx: HostContext, outcome: FollowedOutcome, isExpected: StatusPredicate): HostResult {
   let result: HostResult;
   if (outcome.error !== null) {
     const { code, message } = classifyError(outcome.error);
@@ -41,6 +41,7 @@ export function resultFromOutcome(ctx: HostContext, outcome: ExchangeOutcome, is
     if (outcome.body !== null) result.body = decodeBody(outcome.body, outcome.contentType);
   }
   if (outcome.headers !== null) result.headers = outcome.headers;
+  if (outcome.redirects !== undefined) result.redirects = outcome.redirects;
   if (ctx.worker !== undefined) result.worker = ctx.worker;
   return result;
 }

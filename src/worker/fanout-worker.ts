@@ -145,7 +145,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
     this.concurrency = checked.concurrency;
     this.maxJobs = checked.maxJobs;
     const guard = options.allow === undefined ? undefined : createHostGuard(options.allow, options.resolver ?? systemResolver);
-    this.#dispatchers = new DispatcherPool(guard?.resolver ?? options.resolver, options.tls);
+    this.#dispatchers = new DispatcherPool(guard?.resolver ?? options.resolver, options.tls, guard?.refuseConnection);
     this.#limit = pLimit(this.concurrency);
     this.#log = options.log ?? (() => undefined);
     let saidUnverified = false;

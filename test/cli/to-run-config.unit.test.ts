@@ -40,6 +40,8 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     deadline: undefined,
     body: UNSET,
     'max-body': '1MiB',
+    follow: undefined,
+    'follow-any-host': UNSET,
     'include-headers': UNSET,
     insecure: UNSET,
     ca: undefined,
@@ -461,6 +463,19 @@ describe('toRunConfig', () => {
       [{ 'max-failures': '30', 'min-sample': 50 }, '--min-sample: goes with --max-failures P%; a count (30) counts from the first host'],
     ] satisfies Array<[Partial<RunFlags>, string]>)('are a usage error naming the flag: %j', async (flags, message) => {
       await expect(toRunConfig(input({ flags: makeFlags(flags) }))).rejects.toThrow(new UsageError(message));
+    });
+  });
+
+  describe('redirects', () => {
+    it('are followed with --follow N, to any host with --follow-any-host', async () => {
+      const config = await toRunConfig(input({ flags: makeFlags({ follow: 3, 'follow-any-host': true }) }));
+      expect(config.spec).toMatchObject({ followRedirects: 3, followAnyHost: true });
+    });
+
+    it('refuse --follow-any-host without --follow, which would do nothing', async () => {
+      await expect(toRunConfig(input({ flags: makeFlags({ 'follow-any-host': true }) }))).rejects.toThrow(
+        new UsageError('--follow-any-host needs --follow N'),
+      );
     });
   });
 

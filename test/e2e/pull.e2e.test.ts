@@ -221,3 +221,33 @@ describe('input errors', () => {
     expect(fleet.totalRequests()).toBe(0);
   });
 });
+
+describe('pull --follow', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await startFleet({ hosts: 3, faultFor: (i) => (['redirect', 'redirect-other', 'ok'] as const)[i] });
+  });
+  afterAll(() => fleet.close());
+
+  it('follows redirects on the requested host only, the record keeping the url asked for and counting redirects', async () => {
+    const [redirect = '', other = ''] = fleet.hosts;
+    const run = await runCli(['pull', redirect, other, '--follow', '2']);
+    expect(run.exitCode).toBe(1);
+    const records = new Map(parseNdjson(run.stdout).map((r) => [r.host, r])); // each checked against the schema
+    expect(records.get(redirect)).toMatchObject({ ok: true, status: 200, url: `http://${redirect}/`, redirects: 1 });
+    expect(records.get(other)).toMatchObject({ code: 'http_status', status: 302, redirects: 0 });
+    expect(records.get(other)?.error).toContain('--follow-any-host');
+    expect(fleet.statsOf(2).requests).toBe(0);
+  });
+
+  it('refuses --follow-any-host without --follow, and a negative --follow, sending nothing', async () => {
+    fleet.reset();
+    const alone = await runCli(['pull', fleet.hosts[0]!, '--follow-any-host']);
+    expect(alone.exitCode).toBe(2);
+    expect(alone.stderr).toContain('--follow-any-host needs --follow N');
+    const negative = await runCli(['pull', fleet.hosts[0]!, '--follow', '-1']);
+    expect(negative.exitCode).toBe(2);
+    expect(negative.stderr).toContain('--follow');
+    expect(fleet.totalRequests()).toBe(0);
+  });
+});

@@ -5,8 +5,8 @@ import type { Dispatcher } from 'undici';
 
 export interface Pending {
   origin: string;
-  /** The request as the exchange dispatched it (method, flat header list, …). */
-  request: Dispatcher.DispatchOptions;
+  /** What the request was dispatched with (path, method, headers, body). */
+  options: Dispatcher.DispatchOptions;
   handler: Dispatcher.DispatchHandler;
   controller: Dispatcher.DispatchController;
 }
@@ -20,7 +20,7 @@ export class ScriptedDispatcher {
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const entry: Pending = {
       origin: String(options.origin),
-      request: options,
+      options,
       handler,
       controller: {
         aborted: false,
@@ -50,10 +50,10 @@ export class ScriptedDispatcher {
     return new Promise((resolve) => this.#waiters.push({ count, resolve }));
   }
 
-  /** Answers the oldest pending request with `status` and `body` (and more response `headers`). */
+  /** Answers the oldest pending request with `status` and `body` (and more `headers`). */
   answer(status = 200, body = '{"ok":true}', contentType = 'application/json', headers: Record<string, string> = {}): void {
     const entry = this.#next();
-    entry.handler.onResponseStart?.(entry.controller, status, { ...headers, 'content-type': contentType }, STATUS_CODES[status] ?? '');
+    entry.handler.onResponseStart?.(entry.controller, status, { 'content-type': contentType, ...headers }, STATUS_CODES[status] ?? '');
     entry.handler.onResponseData?.(entry.controller, Buffer.from(body));
     entry.handler.onResponseEnd?.(entry.controller, {});
   }

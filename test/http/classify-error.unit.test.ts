@@ -19,6 +19,13 @@ describe('classifyError', () => {
     [new errors.SocketError('other side closed'), 'reset', 'connection failed: other side closed'],
     [new errors.ResponseContentLengthMismatchError(), 'reset', 'response shorter than its Content-Length'],
     [new errors.InvalidArgumentError('invalid request path'), 'invalid_target', 'invalid request: invalid request path'],
+    [new errors.HeadersOverflowError(), 'reset', 'response headers too large'],
+    // As undici 7.30 raises a bad status line: no code at all, only its parser-error mark.
+    [
+      new errors.HTTPParserError('Response does not match the HTTP/1.1 protocol (Invalid status code)'),
+      'reset',
+      'response is not valid HTTP/1.1 (Invalid status code)',
+    ],
   ])('maps undici %s, in words', (err, code, message) => {
     expect(classifyError(err)).toEqual({ code, message });
   });

@@ -195,7 +195,7 @@ describe('executeBatch', () => {
     const records: HostResult[] = [];
     const keys: unknown[] = [];
     const keyOf = (): unknown => {
-      const headers = dispatcher.pending[0]!.request.headers as string[];
+      const headers = dispatcher.pending[0]!.options.headers as string[];
       return headers[headers.indexOf('idempotency-key') + 1];
     };
     const done = drain(

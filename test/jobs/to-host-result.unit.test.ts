@@ -18,7 +18,17 @@ const ctx: HostContext = {
 const twoXx = parseExpect('2xx');
 
 function outcome(overrides: Partial<ExchangeOutcome> = {}): ExchangeOutcome {
-  return { status: 200, bytes: 412, body: null, contentType: null, headers: null, retryAfter: null, error: null, ...overrides };
+  return {
+    status: 200,
+    bytes: 412,
+    body: null,
+    contentType: null,
+    headers: null,
+    retryAfter: null,
+    location: null,
+    error: null,
+    ...overrides,
+  };
 }
 
 describe('resultFromOutcome', () => {

@@ -106,6 +106,25 @@ describe('--allow', () => {
     expect(asked.sort()).toEqual(['evil.test', 'good.test']);
   });
 
+  it('a redirect to an address no rule allows is not followed there: the other host receives nothing', async () => {
+    const server = await gearmand();
+    const hosts = await startFleet({ hosts: 2, record: true, faultFor: (index) => (index === 0 ? 'redirect-other' : 'ok') });
+    cleanups.push(() => hosts.close());
+    const [a0, a1] = hosts.addresses;
+    worker({ servers: [addressOf(server)], allow: parseAllowRules([`${a0}/32`]) });
+    const raw = await rawClient(addressOf(server));
+
+    const spec: RequestSpec = { ...SPEC, followRedirects: 2, followAnyHost: true };
+    const [record] = recordsOf(await raw.submit(FN, encodeJobPayload(spec, targetsOf([`${a0}:${hosts.port}`]), 10)).done);
+
+    expect(record).toMatchObject({ code: 'http_status', status: 302, ok: false });
+    expect(record?.error).toBe(
+      `redirect to http://${a1}:${hosts.port}/redirected failed: no --allow rule of this worker allows ${a1}:${hosts.port}`,
+    );
+    expect(hosts.statsOf(a0!).requests).toBe(1);
+    expect(hosts.statsOf(a1!).requests).toBe(0);
+  });
+
   it('name rules: a name no glob allows is denied without being resolved', async () => {
     const server = await gearmand();
     const hosts = await fleet(2);
