@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_KINDS, startFleet, type FaultKind, type Fleet } from '../../fixtures/fleet/fleet.js';
-import { fetchWorkers } from '../../src/gearman/admin-client.js';
+import { fetchStatus, fetchWorkers } from '../../src/gearman/admin-client.js';
 import { GearmanConnection } from '../../src/gearman/connection.js';
 import { PacketType } from '../../src/gearman/packet-types.js';
 import { encodeRecordLines } from '../../src/jobs/wire-results.js';
@@ -160,6 +160,17 @@ describe('gearman mode', () => {
     const hint = result.stderr.indexOf(`no worker has registered function "fanout.http" on ${g.address} yet: waiting up to 1.0 s`);
     expect(hint).toBeGreaterThanOrEqual(0);
     expect(hint).toBeLessThan(result.stderr.indexOf('30 hosts'));
+  });
+
+  it('a run reusing a --run-id is not joined to the jobs an earlier run with that id left queued in gearmand', async () => {
+    const g = await gearmand();
+    const lost = (hosts: readonly string[]) =>
+      run(baseConfig(hosts, { runId: 'again', gearman: gearmanOptions(g.address, { stallTimeoutMs: 300 }) }));
+    // No worker: each run gives up, and its job stays queued in gearmand for a worker to come.
+    expect((await lost(fleet.hosts.slice(0, 5))).records.map((r) => r.code)).toEqual(Array(5).fill('job_lost'));
+    expect((await lost(fleet.hosts.slice(5, 10))).records.map((r) => r.code)).toEqual(Array(5).fill('job_lost'));
+    // Joined to the first run's job (the same unique), the second would have run the first run's hosts, not its own.
+    expect(await fetchStatus(parseServerAddress(g.address))).toEqual([{ function: 'fanout.http', total: 2, running: 0, workers: 0 }]);
   });
 
   it('resubmits the unfinished hosts to the other server when one gearmand dies mid-run', async () => {

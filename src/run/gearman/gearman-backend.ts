@@ -20,6 +20,7 @@
 // (and every host not yet submitted) are job_lost and the run fails (exit 3). No progress for the stall limit
 // (no worker, or workers stuck) fails the run the same way (watchdog.ts decides). WORK_FAIL/WORK_EXCEPTION make
 // the job's hosts without records worker_error. A requeued job re-sends records: the JobBook keeps the first.
+import { randomBytes } from 'node:crypto';
 import { fetchStatus, fetchWorkers } from '../../gearman/admin-client.js';
 import { GearmanClient, type ClientJob, type ClientStatusEvent } from '../../gearman/client.js';
 import { formatServerAddress } from '../../gearman/server-address.js';
@@ -130,7 +131,9 @@ class GearmanRun {
     this.#busyStallMs = busyStallLimitMs(options.stallTimeoutMs, spec);
     this.#servers = options.servers.map(formatServerAddress);
     this.#source = targets[Symbol.asyncIterator]();
-    this.#book = new JobBook(options.runId);
+    // The run id is the user's (--run-id, reused to resume a push under the same Idempotency-Keys); gearmand would
+    // coalesce a job with a job of the same unique left over from an earlier invocation, whose hosts differ.
+    this.#book = new JobBook(`${options.runId}.${randomBytes(4).toString('hex')}`);
     this.#embedded =
       options.localWorkers > 0
         ? startEmbeddedWorkers(

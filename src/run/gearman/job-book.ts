@@ -9,7 +9,7 @@ import type { DroppedRecords } from '../../report/summary.js';
 
 export interface BookedJob {
   readonly id: number;
-  /** `<runId>:<n>`, fresh for every submission: gearmand coalesces jobs with the same unique id. */
+  /** `<runId>.<invocation nonce>:<n>`, fresh for every submission: gearmand coalesces jobs with the same unique id. */
   readonly unique: string;
   /** The request limit the job carries to its worker (its share of -c, job-share.ts). */
   readonly concurrency: number;
