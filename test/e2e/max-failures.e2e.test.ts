@@ -7,7 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
 import type { Summary } from '../../src/report/summary.js';
-import { parseNdjson, runCli } from '../helpers/run-cli.js';
+import { fetchWorkers } from '../../src/gearman/admin-client.js';
+import { startGearmand } from '../helpers/gearmand.js';
+import { parseNdjson, runCli, startCli } from '../helpers/run-cli.js';
 import { validateSummary } from '../helpers/schemas.js';
 
 const HOSTS = 2000;
@@ -26,11 +28,14 @@ afterAll(async () => {
 
 async function stoppedRun(
   limit: string,
+  more: readonly string[] = [],
 ): Promise<{ exitCode: number | null; stderr: string; summary: Summary; records: ReturnType<typeof parseNdjson> }> {
   fleet.reset();
   const summaryFile = path.join(dir, `summary-${limit.replace('%', 'pct')}.json`);
-  const run = await runCli(['pull', '-f', '-', '-c', '20', '--max-failures', limit, '--summary', summaryFile], {
+  const run = await runCli(['pull', '-f', '-', '-c', '20', '--max-failures', limit, '--summary', summaryFile, ...more], {
     stdin: `${fleet.hosts.join('\n')}\n`,
+    // The e2e-threads ring sets FANOUT_THREADS, which gearman mode refuses: its workers spread the requests.
+    ...(more.includes('--gearman') ? { env: { FANOUT_THREADS: '' } } : {}),
   });
   const summary = JSON.parse(await fs.readFile(summaryFile, 'utf8')) as Summary;
   expect(validateSummary(summary), JSON.stringify(validateSummary.errors)).toBe(true);
@@ -71,6 +76,35 @@ describe('--max-failures', () => {
     expect(stderr).toMatch(/^stopped: 6 failed > --max-failures 5$/m);
     expect(fleet.totalRequests()).toBeLessThan(100);
     expect(summary.notAttempted).toBeGreaterThan(HOSTS - 200);
+  });
+
+  it('in gearman mode: no new job is submitted and the workers stop starting hosts; the rest not_attempted; exit 1', async ({ signal }) => {
+    const gearmand = await startGearmand();
+    const workers = ['m1', 'm2'].map((id) => startCli(['worker', '--gearman', gearmand.address, '--id', id, '-q']));
+    try {
+      const address = { host: gearmand.host, port: gearmand.port };
+      // Both workers serve their control function, so the stop reaches them.
+      while ((await fetchWorkers(address)).filter((w) => w.functions.some((fn) => fn.startsWith('fanout.control.m'))).length < 2) {
+        signal.throwIfAborted();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const { exitCode, stderr, summary, records } = await stoppedRun('10%', ['--gearman', gearmand.address, '--batch-size', '50']);
+      expect(exitCode).toBe(1);
+      expect(records).toHaveLength(HOSTS);
+      expect(new Set(records.map((r) => r.host)).size).toBe(HOSTS);
+      // Without the stop, the workers would go on through all 2,000 hosts of the jobs they hold and those queued.
+      expect(fleet.totalRequests()).toBeLessThan(HOSTS / 4);
+      const requested = new Set(Object.keys(fleet.stats().hosts));
+      const notAttempted = records.filter((r) => r.code === 'not_attempted');
+      expect(notAttempted.length).toBeGreaterThan(HOSTS / 2);
+      expect(notAttempted.filter((r) => requested.has(r.host))).toEqual([]);
+      expect(records.filter((r) => r.code === 'aborted')).toEqual([]);
+      expect(summary.stopped).toMatchObject({ by: 'max-failures', limit: '10%' });
+      expect(stderr).toMatch(/^stopped: \d+ failed of \d+ finished \(\d+(\.\d)?%\) > --max-failures 10%$/m);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await gearmand.stop();
+    }
   });
 
   it('is a usage error, with nothing sent, for a limit that makes no sense', async () => {
