@@ -33,6 +33,7 @@ export function parseSize(flag: string, value: string): number {
 
 /** A duration as a flag's default shows it: `10s`, `500ms`. */
 export function durationText(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 

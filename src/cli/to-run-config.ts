@@ -175,7 +175,8 @@ export async function toRunConfig({ verb, flags, push, args, readStdin, env = pr
     followRedirects,
     followAnyHost: flags['follow-any-host'] === true,
     secretHeaders: parseSecretHeaders(flags['secret-header'] ?? []),
-    idempotencyKeyPrefix: verb === 'push' && push?.['idempotency-key'] !== false ? runId : null,
+    // A key given with -H is the user's for every host: a second Idempotency-Key header would contradict it.
+    idempotencyKeyPrefix: verb === 'push' && push?.['idempotency-key'] !== false && !hasHeader(given, 'idempotency-key') ? runId : null,
     captureBody: flags.body === true,
     maxBodyBytes: parseSize('max-body', flags['max-body']),
     includeHeaders: flags['include-headers'] === true,

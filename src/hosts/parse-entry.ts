@@ -48,6 +48,12 @@ function parseUrl(host: string, scheme: string): ParsedEntry {
   } catch {
     throw new HostEntryError(`invalid URL ${quoted(host)}`);
   }
+  // Every record's `url` is the entry's: a password in it would be written out with each one.
+  if (url.username !== '' || url.password !== '') {
+    throw new HostEntryError(
+      `user:password in ${quoted(`${scheme}://${url.host}`)}: every record would carry it; give an Authorization header with -H @FILE`,
+    );
+  }
   return { host, hostname: url.hostname, port: url.port === '' ? null : Number(url.port), url: host };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseSize } from '../../src/cli/parse-units.js';
+import { durationText, parseDuration, parseSize } from '../../src/cli/parse-units.js';
 import { UsageError } from '../../src/cli/usage-error.js';
 
 describe('parseDuration', () => {
@@ -53,4 +53,17 @@ describe('parseSize', () => {
       expect(() => parseSize('max-body', value)).toThrow(`--max-body: invalid size "${value}"`);
     },
   );
+});
+
+describe('durationText', () => {
+  it.each([
+    [250, '250ms'],
+    [10_000, '10s'],
+    [90_000, '90s'],
+    [60_000, '1m'],
+    [300_000, '5m'],
+  ])('shows %d ms as %s, which parseDuration reads back', (ms, text) => {
+    expect(durationText(ms)).toBe(text);
+    expect(parseDuration('timeout', text)).toBe(ms);
+  });
 });

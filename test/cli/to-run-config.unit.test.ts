@@ -62,7 +62,7 @@ function makeFlags(overrides: Partial<RunFlags> = {}): RunFlags {
     'batch-size': 250,
     'local-workers': 0,
     'server-timeout': '10s',
-    'stall-timeout': '60s',
+    'stall-timeout': '1m',
     secret: undefined,
     'secret-file': undefined,
     encrypt: UNSET,
@@ -303,6 +303,15 @@ describe('toRunConfig', () => {
     it('is off for a pull', async () => {
       const config = await toRunConfig(input({ verb: 'pull', flags: makeFlags({ 'run-id': 'r1' }) }));
       expect(config.spec.idempotencyKeyPrefix).toBeNull();
+    });
+
+    it('is the one given with -H, sent once: fanout adds none of its own', async () => {
+      const flags = makeFlags({ header: ['Idempotency-Key: change-4711'] });
+      const config = await toRunConfig(input({ verb: 'push', flags, push: push('x') }));
+      expect(config.spec.idempotencyKeyPrefix).toBeNull();
+      expect(config.spec.headers.filter(([name]) => name.toLowerCase() === 'idempotency-key')).toEqual([
+        ['Idempotency-Key', 'change-4711'],
+      ]);
     });
   });
 

@@ -36,6 +36,10 @@ describe('parseEntry', () => {
     ['http:/x', 'malformed URL "http:/x" (expected http://…)'],
     ['ftp://files/x', 'unsupported scheme "ftp:" in "ftp://files/x" (http or https only)'],
     ['http://', 'invalid URL "http://"'],
+    [
+      'https://ops:s3cret@web01:8443/',
+      'user:password in "https://web01:8443": every record would carry it; give an Authorization header with -H @FILE',
+    ],
     ['::1', 'invalid host "::1"; write an IPv6 address in brackets: "[::1]"'],
     ['[::1', 'invalid IPv6 literal "[::1"'],
     ['[::1]8080', 'invalid IPv6 literal "[::1]8080"'],
