@@ -28,7 +28,8 @@ async function until(accept: () => boolean | Promise<boolean>, signal: AbortSign
   }
 }
 
-describe('SIGINT to push --gearman', () => {
+// With --secret on both sides the stop requests are signed too, and the workers, which refuse unsigned ones, take them.
+describe.each([[[] as string[]], [['--secret', 'stop-test-secret']]])('SIGINT to push --gearman %j', (secret) => {
   it('stops the workers too: the fleet sees at most the requests in flight after the interrupt, and every record is true', async ({
     signal,
   }) => {
@@ -37,13 +38,28 @@ describe('SIGINT to push --gearman', () => {
     const address: ServerAddress = { host: gearmand.host, port: gearmand.port };
     const fleet: Fleet = await startFleet({ hosts: 2000, latencyMs: 350, jitterMs: 150, record: true });
     cleanups.push(() => fleet.close());
-    for (const id of ['s1', 's2']) start(['worker', '--gearman', gearmand.address, '-c', '100', '--id', id]);
+    for (const id of ['s1', 's2']) start(['worker', '--gearman', gearmand.address, '-c', '100', '--id', id, ...secret]);
     const controls = async (): Promise<number> =>
       (await fetchWorkers(address)).filter((w) => w.functions.some((fn) => fn.startsWith('fanout.control.s'))).length;
     await until(async () => (await controls()) === 2, signal);
 
     const client = start(
-      ['push', '-f', '-', '--gearman', gearmand.address, '-c', String(CAP), '--batch-size', '50', '-d', '{"v":1}', '--run-id', 'stop1'],
+      [
+        'push',
+        '-f',
+        '-',
+        '--gearman',
+        gearmand.address,
+        '-c',
+        String(CAP),
+        '--batch-size',
+        '50',
+        '-d',
+        '{"v":1}',
+        '--run-id',
+        'stop1',
+        ...secret,
+      ],
       `${fleet.hosts.join('\n')}\n`,
     );
     await until(() => fleet.totalRequests() >= 200, signal);

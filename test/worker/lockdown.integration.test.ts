@@ -12,6 +12,7 @@ import { parseAllowRules } from '../../src/http/allow-rules.js';
 import type { Resolver } from '../../src/http/resolver.js';
 import { sealJob, type JobSecret } from '../../src/jobs/job-envelope.js';
 import { DEFAULT_SPEC, type RequestSpec } from '../../src/jobs/request-spec.js';
+import { controlFunctionName, encodeStopRequest } from '../../src/jobs/wire-control.js';
 import { encodeJobPayload } from '../../src/jobs/wire-payload.js';
 import type { HostResult } from '../../src/record/host-result.js';
 import { runFanout } from '../../src/run/run-fanout.js';
@@ -181,6 +182,19 @@ describe('--secret', () => {
     expect(recordsOf(good).map((r) => r.code)).toEqual(['ok', 'ok', 'ok']);
     expect(hosts.totalRequests()).toBe(3);
     expect(w.stats).toMatchObject({ rejected: 4, completed: 1 });
+  });
+
+  it('takes a stop request only when it is signed with its secret: no one else can stop its runs', async () => {
+    const server = await gearmand();
+    worker({ servers: [addressOf(server)], secret: SECRET });
+    const raw = await rawClient(addressOf(server));
+    const stop = encodeStopRequest({ run: 'r1', mode: 'abort', jobs: [{ unique: 'r1.00000000:1', handle: null }] });
+
+    const unsigned = await raw.submit(controlFunctionName('locked'), stop).done;
+    expect(unsigned.end.type).toBe('exception');
+    expect(unsigned.end.text).toMatch(/^invalid stop request: unsigned job: this worker runs only jobs signed with its --secret/);
+    const signed = await raw.submit(controlFunctionName('locked'), sealJob(stop, { secret: SECRET, encrypt: false }, Date.now())).done;
+    expect(signed.end.type).toBe('complete');
   });
 
   it('a worker without a secret runs a signed job, saying it cannot check it, and refuses an encrypted one', async () => {

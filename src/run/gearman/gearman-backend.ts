@@ -431,7 +431,7 @@ class GearmanRun {
   async #sendStops(mode: StopMode): Promise<void> {
     const jobs = [...this.#live].map(([booked, job]) => ({ unique: booked.unique, handle: job.handle }));
     if (jobs.length === 0) return;
-    const payload = encodeStopRequest({ run: this.options.runId, mode, jobs });
+    const payload = sealJob(encodeStopRequest({ run: this.options.runId, mode, jobs }), this.options.jobSecret ?? null, Date.now());
     const registered = await this.#controlFunctionsByServer(); // server → control functions listed there
     const listed = new Set([...registered.values()].flatMap((names) => [...names]));
     // A worker heard from but listed nowhere (a server's admin port did not answer) is asked on every server up.
