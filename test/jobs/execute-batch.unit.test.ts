@@ -118,26 +118,6 @@ describe('executeBatch', () => {
     expect(dispatcher.maxInFlight).toBe(5);
   });
 
-  it('on drain: a host waiting to retry keeps the failure it had, and is not tried again', async () => {
-    const dispatcher = new ScriptedDispatcher();
-    const drainRun = new AbortController();
-    const records: HostResult[] = [];
-    const done = drain(
-      executeBatch({ ...DEFAULT_SPEC, retries: 3 }, [{ host: '10.0.0.1:80', index: 0 }], {
-        concurrency: 1,
-        dispatcher: dispatcher as unknown as Dispatcher,
-        drain: drainRun.signal,
-      }),
-      records,
-    );
-    await dispatcher.whenPending(1);
-    dispatcher.refuse();
-    await tick();
-    drainRun.abort();
-    await done;
-    expect(records).toEqual([expect.objectContaining({ code: 'refused', attempts: 1 })]);
-  });
-
   it('retries a refused connect up to --retries, and counts the attempts', async () => {
     const dispatcher = new ScriptedDispatcher();
     const records: HostResult[] = [];
@@ -246,7 +226,7 @@ describe('executeBatch', () => {
     expect(records).toEqual([expect.objectContaining({ code: 'http_status', status: 500, attempts: 1 })]);
   });
 
-  it('on stop: a host waiting to retry keeps the failure it had, and is not tried again', async () => {
+  it.each(['drain', 'signal'] as const)('on %s: a host waiting to retry keeps the failure it had, and is not tried again', async (how) => {
     const dispatcher = new ScriptedDispatcher();
     const stop = new AbortController();
     const records: HostResult[] = [];
@@ -254,7 +234,7 @@ describe('executeBatch', () => {
       executeBatch({ ...DEFAULT_SPEC, retries: 3 }, [HOST], {
         concurrency: 1,
         dispatcher: dispatcher as unknown as Dispatcher,
-        signal: stop.signal,
+        [how]: stop.signal,
       }),
       records,
     );
