@@ -33,6 +33,8 @@ const FILES: Record<string, string> = {
   'comments.hosts': '# nothing but a comment\n\n',
   'hosts.txt': 'web01\n',
   'broken.json': '{"mode": on}',
+  'not.pem': 'garbage\n',
+  'not-records.ndjson': 'not json\n',
 };
 
 const ROWS: Row[] = [
@@ -123,6 +125,48 @@ const ROWS: Row[] = [
   { args: push('-d', '@/nonexistent/body.json'), says: '-d/--data: cannot read /nonexistent/body.json: ENOENT' },
   { args: push('-d', `@${DIR}/broken.json`), says: `-d @${DIR}/broken.json: not valid JSON at line 1, column 10` },
   { args: push('-d', '@-', '-f', '-'), says: '-d @- and -f - both want stdin: give one of them a file' },
+  // retries, deadline, resume, thresholds, redirects
+  { args: pull('--deadline', 'abc'), says: '--deadline: invalid duration "abc"' },
+  { args: pull('--retry-delay', '0'), says: '--retry-delay: invalid duration "0"' },
+  {
+    args: pull('--resume', `${DIR}/not-records.ndjson`),
+    says: `--resume ${DIR}/not-records.ndjson:1: not JSON, so not a file of fanout records`,
+  },
+  {
+    args: pull('--resume', `${DIR}/run.ndjson`, '-o', `${DIR}/other.ndjson`),
+    says: '--resume appends the records to its FILE: leave out -o/--output',
+  },
+  { args: pull('--max-failures', '150%'), says: '--max-failures: "150%" is over 100%' },
+  { args: pull('--max-failures', 'abc'), says: '--max-failures: "abc" is neither a count nor a percentage' },
+  { args: pull('--min-sample', '5'), says: '--min-sample: goes with --max-failures P%' },
+  { args: pull('--follow-any-host'), says: '--follow-any-host needs --follow N' },
+  { args: pull('--follow', '-1'), says: '--follow: Expected an integer greater than or equal to 0' },
+  // TLS and secrets
+  { args: pull('--ca', '/nonexistent/ca.pem'), says: '--ca: cannot read /nonexistent/ca.pem: ENOENT' },
+  { args: pull('--ca', `${DIR}/not.pem`), says: `--ca ${DIR}/not.pem: holds no PEM certificate` },
+  { args: pull('--cert', `${DIR}/not.pem`), says: `--cert ${DIR}/not.pem needs --key FILE, its private key` },
+  {
+    args: pull('--gearman', GEARMAN, '--cert', `${DIR}/not.pem`, '--key', `${DIR}/not.pem`),
+    says: '--cert/--key with --gearman: the workers make the connections',
+  },
+  { args: pull('-H', '@/nonexistent/headers'), says: '-H @/nonexistent/headers: cannot read /nonexistent/headers: ENOENT' },
+  { args: pull('-H', `@${DIR}/not.pem`), says: `-H @${DIR}/not.pem:1: expected "Name: value"` },
+  { args: pull('--secret-header', 'Bad:Name'), says: '--secret-header: expected a header name (letters, digits and -), not "Name: value"' },
+  { args: pull('-u', 'http://ops:pw@{host}/'), says: '-u/--url: a user:password in the URL would be written into every record' },
+  { args: pull('http://ops:pw@web01/'), says: 'argument 2: user:password in "http://web01": every record would carry it' },
+  { args: pull('--secret', 'abc'), says: '--secret, --secret-file and --encrypt protect the jobs sent to workers: they need --gearman' },
+  { args: pull('--gearman', GEARMAN, '--encrypt'), says: '--encrypt needs --secret, --secret-file or FANOUT_SECRET' },
+  {
+    args: pull('--gearman', GEARMAN, '--secret-file', '/nonexistent/secret'),
+    says: '--secret-file /nonexistent/secret: cannot read it (ENOENT)',
+  },
+  {
+    args: ['worker', '--gearman', GEARMAN, '--allow', '10.0.0.0/33'],
+    says: 'invalid --allow rule "10.0.0.0/33": the prefix length must be 0 to 32',
+  },
+  { args: ['worker', '--gearman', GEARMAN, '--allow', 'fd00::/8:443'], says: 'an IPv6 range with a port needs brackets: [fd00::]/8:443' },
+  { args: ['worker', '--gearman', GEARMAN, '--max-job-age', 'soon'], says: '--max-job-age: invalid duration "soon"' },
+  { args: ['worker', '--gearman', GEARMAN, '--ca', '/nonexistent/ca.pem'], says: '--ca: cannot read /nonexistent/ca.pem: ENOENT' },
   // other commands
   { args: ['pul', LIVE], says: '"pul" is not a fanout command: did you mean "pull"? (fanout --help lists them)' },
   { args: ['worker', '--gearman', GEARMAN, '-c', '0'], says: '--concurrency: Expected an integer greater than or equal to 1' },
