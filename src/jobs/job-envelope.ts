@@ -14,6 +14,7 @@
 // - A worker without a secret runs a signed job (it cannot check it, and says so): a signed job is never less
 //   trustworthy than the unsigned ones such a worker runs anyway, and it lets clients start signing before the
 //   workers get the secret. An encrypted job it cannot open, and refuses.
+import { WORKER_DEFAULTS } from '../defaults.js';
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** What a client seals its jobs with. */
@@ -30,6 +31,11 @@ export interface OpenOptions {
   maxAgeMs: number;
   /** Now, in milliseconds since the epoch. */
   now: number;
+}
+
+/** A worker's options as it has them (--secret and --max-job-age may be absent), judged at `now`. */
+export function openOptions(secret: string | null | undefined, maxAgeMs: number | undefined, now: number): OpenOptions {
+  return { secret: secret ?? null, maxAgeMs: maxAgeMs ?? WORKER_DEFAULTS.maxJobAgeMs, now };
 }
 
 export type EnvelopeForm = 'plain' | 'signed' | 'encrypted';

@@ -33,7 +33,7 @@ import { createHostGuard } from '../http/allow-guard.js';
 import type { AllowRules } from '../http/allow-rules.js';
 import { systemResolver, type Resolver } from '../http/resolver.js';
 import type { TlsMaterial } from '../http/tls-material.js';
-import { openJob, type OpenOptions } from '../jobs/job-envelope.js';
+import { openJob, openOptions } from '../jobs/job-envelope.js';
 import { controlFunctionName, decodeStopRequest, encodeStopReply } from '../jobs/wire-control.js';
 import { createJobHandler } from './job-handler.js';
 import { StoppedJobs } from './stopped-jobs.js';
@@ -137,8 +137,8 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
   #log: (line: string, level: LogLevel) => void;
   #stats = { started: 0, completed: 0, rejected: 0, failed: 0, lost: 0 };
   #closing: Promise<void> | undefined;
-  /** How a job's or a stop request's envelope is judged now (--secret, --max-job-age). */
-  readonly #envelope: () => OpenOptions;
+  readonly #secret: string | undefined;
+  readonly #maxJobAgeMs: number | undefined;
 
   constructor(options: FanoutWorkerOptions) {
     super();
@@ -151,11 +151,8 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
     this.#dispatchers = new DispatcherPool(guard?.resolver ?? options.resolver, options.tls, guard?.refuseConnection);
     this.#limit = pLimit(this.concurrency);
     this.#log = options.log ?? (() => undefined);
-    this.#envelope = () => ({
-      secret: options.secret ?? null,
-      maxAgeMs: options.maxJobAgeMs ?? WORKER_DEFAULTS.maxJobAgeMs,
-      now: Date.now(),
-    });
+    this.#secret = options.secret;
+    this.#maxJobAgeMs = options.maxJobAgeMs;
     let saidUnverified = false;
     const handler = createJobHandler({
       workerId: this.id,
@@ -249,7 +246,7 @@ export class FanoutWorker extends EventEmitter<WorkerEvents> {
     let request;
     try {
       // Signed like its jobs: with --secret, no one else can stop this worker's runs.
-      request = decodeStopRequest(openJob(job.payload, this.#envelope()).payload);
+      request = decodeStopRequest(openJob(job.payload, openOptions(this.#secret, this.#maxJobAgeMs, Date.now())).payload);
     } catch (error) {
       this.#log(`stop request from ${job.server} refused: ${(error as Error).message}`, 'warn');
       throw new Error(`invalid stop request: ${(error as Error).message}`, { cause: error });

@@ -24,7 +24,7 @@ import type { Dispatcher } from 'undici';
 import type { JobHandler, JobIo, WorkerJob } from '../gearman/worker.js';
 import type { HostGuard } from '../http/allow-guard.js';
 import { executeBatch } from '../jobs/execute-batch.js';
-import { openJob } from '../jobs/job-envelope.js';
+import { openJob, openOptions } from '../jobs/job-envelope.js';
 import type { OpenedJob } from '../jobs/job-envelope.js';
 import { prepareSpec } from '../jobs/prepared-spec.js';
 import { resultWithoutResponse } from '../jobs/to-host-result.js';
@@ -33,7 +33,6 @@ import { encodeCompletion, encodeRecordLines } from '../jobs/wire-results.js';
 import type { RequestSpec } from '../jobs/request-spec.js';
 import type { Target } from '../hosts/target.js';
 import type { HostResult } from '../record/host-result.js';
-import { WORKER_DEFAULTS } from '../defaults.js';
 import type { StoppedJobs } from './stopped-jobs.js';
 
 export interface JobHandlerOptions {
@@ -70,11 +69,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
   return async (job, io, signal) => {
     let opened: OpenedJob;
     try {
-      opened = openJob(job.payload, {
-        secret: options.secret ?? null,
-        maxAgeMs: options.maxJobAgeMs ?? WORKER_DEFAULTS.maxJobAgeMs,
-        now: (options.now ?? Date.now)(),
-      });
+      opened = openJob(job.payload, openOptions(options.secret, options.maxJobAgeMs, (options.now ?? Date.now)()));
     } catch (error) {
       throw new Error(`job refused: ${messageOf(error)}`, { cause: error });
     }
