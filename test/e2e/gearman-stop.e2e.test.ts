@@ -90,3 +90,27 @@ describe.each([[[] as string[]], [['--secret', 'stop-test-secret']]])('SIGINT to
     expect(records.filter((r) => r.code === 'aborted').length).toBeLessThanOrEqual(CAP);
   });
 });
+
+describe('-c with --gearman', () => {
+  it('caps the requests in flight of the whole run, across every job and both fanout worker processes', async ({ signal }) => {
+    const gearmand: Gearmand = await startGearmand();
+    cleanups.push(() => gearmand.stop());
+    const address: ServerAddress = { host: gearmand.host, port: gearmand.port };
+    const fleet: Fleet = await startFleet({ hosts: 400, latencyMs: 40, jitterMs: 20 });
+    cleanups.push(() => fleet.close());
+    for (const id of ['c1', 'c2']) start(['worker', '--gearman', gearmand.address, '-c', '100', '--id', id, '-q']);
+    await until(async () => (await fetchStatus(address)).some((s) => s.function === 'fanout.http' && s.workers === 2), signal);
+
+    const client = start(
+      ['pull', '-f', '-', '--gearman', gearmand.address, '-c', '20', '--batch-size', '25', '-q'],
+      `${fleet.hosts.join('\n')}\n`,
+    );
+    const { exitCode, stdout } = await client.exited;
+
+    expect(exitCode).toBe(0);
+    expect(parseNdjson(stdout).filter((r) => r.ok)).toHaveLength(400);
+    // Each of the 16 jobs out at a time would run 20 at once without the cap: 2 workers × 100 in flight.
+    expect(fleet.stats().maxInFlight).toBeLessThanOrEqual(20);
+    expect(fleet.stats().maxInFlight).toBeGreaterThan(10);
+  });
+});
