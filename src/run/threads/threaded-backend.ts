@@ -38,7 +38,11 @@ type LaneEvent = { lane: Lane; records: HostResult[] } | { lane: null; failure: 
 export interface ThreadedBackendOptions {
   threads: number;
   tls: TlsMaterial;
+  /** The script each thread runs; default executor-thread.js beside this file (tests wrap it to make one die). */
+  threadScript?: URL | undefined;
 }
+
+const EXECUTOR_THREAD = new URL('./executor-thread.js', import.meta.url);
 
 export function createThreadedBackend(options: ThreadedBackendOptions): Backend {
   const workers = new Set<Worker>();
@@ -55,7 +59,7 @@ async function* runThreaded(
   spec: RequestSpec,
   plan: TargetPlan,
   { concurrency, signal, drain }: BackendRunOptions,
-  { threads, tls }: ThreadedBackendOptions,
+  { threads, tls, threadScript = EXECUTOR_THREAD }: ThreadedBackendOptions,
   workers: Set<Worker>,
 ): AsyncGenerator<BackendEvent> {
   const prepared = prepareSpec(spec);
@@ -75,10 +79,12 @@ async function* runThreaded(
 
   const lanes: Lane[] = shareConcurrency(concurrency, threads).map((share) => {
     const init: ThreadInit = { spec, concurrency: share, stackTraceLimit: Error.stackTraceLimit, tls };
-    const worker = new Worker(new URL('./executor-thread.js', import.meta.url), { workerData: init });
+    const worker = new Worker(threadScript, { workerData: init });
     workers.add(worker);
     const lane: Lane = { worker, credit: share * 2, held: new Map(), done: false };
     worker.on('message', (message: FromThread) => {
+      // A message that comes after the thread was given up on (its held hosts have their worker_error records).
+      if (lane.done) return;
       if (message.type === 'done') {
         finishLane(lane);
         return;
