@@ -24,7 +24,7 @@ interface Arrival {
 }
 
 interface TestHost {
-  /** `127.0.0.1:PORT`, as a host entry. */
+  /** `127.71.x.y:PORT`, as a host entry. */
   host: string;
   arrivals: Arrival[];
   close(): Promise<void>;
@@ -34,6 +34,10 @@ const open: TestHost[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((h) => h.close()));
 });
+
+/** Each test host on its own loopback address, as real hosts are (the port is the kernel's pick). */
+let hostsStarted = 0;
+const nextAddress = (): string => `127.71.${Math.floor(hostsStarted / 250)}.${(hostsStarted++ % 250) + 1}`;
 
 async function startHost(behaviour: Behaviour): Promise<TestHost> {
   const arrivals: Arrival[] = [];
@@ -49,9 +53,10 @@ async function startHost(behaviour: Behaviour): Promise<TestHost> {
       else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = nextAddress();
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
   const testHost: TestHost = {
-    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    host: `${address}:${(server.address() as AddressInfo).port}`,
     arrivals,
     close: () =>
       new Promise<void>((resolve) => {
