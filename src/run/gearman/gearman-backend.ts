@@ -104,7 +104,8 @@ class GearmanRun {
   /** Set once the run stops (drain or abort): no job is submitted any more. */
   #stopMode: StopMode | null = null;
   #grace: NodeJS.Timeout | undefined;
-  #unsubmittedSettled: Promise<void> | null = null;
+  /** Settling the hosts not in a job, once the run stops or fails (#settleRest). */
+  #restSettled: Promise<void> | null = null;
   #sourceDone = false;
   /** The submit loop while it runs: one at a time, since it reads the target stream. */
   #pumping: Promise<void> | null = null;
@@ -275,11 +276,7 @@ class GearmanRun {
         // Its server went away (or closed before JOB_CREATED): what the job still owes goes to another server.
         const left = this.#book.close(booked);
         if (job.handle !== null) for (const target of left) this.#maybeSent.add(target.host);
-        if (this.#submitsEnded()) {
-          this.#settleUnsubmitted(left);
-          this.#maybeEnd();
-          return;
-        }
+        if (this.#settledIfStopped(left)) return;
         this.#orphansByServer.set(job.server, (this.#orphansByServer.get(job.server) ?? 0) + left.length);
         this.#retry.push(...left);
         this.#pump();
@@ -289,6 +286,7 @@ class GearmanRun {
       live(() => {
         const left = this.#book.close(booked);
         if (error.code === 'QUEUE_ERROR') {
+          if (this.#settledIfStopped(left)) return;
           this.options.log(`${job.server}: job queue full, retrying`);
           this.#parked.add(left);
           setTimeout(() => {
@@ -302,6 +300,14 @@ class GearmanRun {
         this.#pump();
       }),
     );
+  }
+
+  /** Hosts a job handed back unfinished: once the run has stopped they are settled now, not resubmitted. */
+  #settledIfStopped(left: readonly Target[]): boolean {
+    if (!this.#submitsEnded()) return false;
+    this.#settleUnsubmitted(left);
+    this.#maybeEnd();
+    return true;
   }
 
   #onData(job: ClientJob, booked: BookedJob, data: Buffer): void {
@@ -476,20 +482,25 @@ class GearmanRun {
     this.#settleWithout(never, 'not_attempted', 'the run stopped before this host was submitted');
   }
 
-  /** Every host not in a job now: those waiting to be resubmitted and the rest of the target stream. Once. */
+  /** Every host not in a job now, as not_attempted (or aborted: #settleUnsubmitted). Once. */
   #settleAllUnsubmitted(): Promise<void> {
-    this.#unsubmittedSettled ??= (async () => {
-      this.#settleUnsubmitted(this.#retry.splice(0));
-      for (const parked of this.#parked) this.#settleUnsubmitted(parked);
+    return this.#settleRest((targets) => this.#settleUnsubmitted(targets));
+  }
+
+  /**
+   * Hands every host not in a job now (those waiting to be resubmitted, parked after QUEUE_ERROR, and the rest of
+   * the target stream) to `settle`. Once per run: whoever comes second (a failure during a stop) waits for the first,
+   * since the target stream is read by one reader at a time.
+   */
+  #settleRest(settle: (targets: readonly Target[]) => void): Promise<void> {
+    this.#restSettled ??= (async () => {
+      settle(this.#retry.splice(0));
+      for (const parked of this.#parked) settle(parked);
       this.#parked.clear();
       await this.#pumping; // it may be reading the target stream, which is ours alone to read
-      for (;;) {
-        const batch = await this.#nextBatch();
-        if (batch.length === 0) break;
-        this.#settleUnsubmitted(batch);
-      }
+      for (let batch = await this.#nextBatch(); batch.length > 0; batch = await this.#nextBatch()) settle(batch);
     })();
-    return this.#unsubmittedSettled;
+    return this.#restSettled;
   }
 
   /** Ends the run now: hosts of outstanding jobs get `inFlight`, the rest not_attempted (or job_lost on failure). */
@@ -498,22 +509,9 @@ class GearmanRun {
     this.#stopped = true;
     clearInterval(this.#watch);
     clearTimeout(this.#grace);
-    if (isFailure) {
-      this.#out.push({ type: 'failure', message });
-      this.#settleWithout(this.#book.closeAll(), inFlight, message);
-      const lost = [...this.#retry.splice(0), ...[...this.#parked].flat()];
-      this.#parked.clear();
-      this.#settleWithout(lost, 'job_lost', message);
-      await this.#pumping;
-      for (;;) {
-        const batch = await this.#nextBatch();
-        if (batch.length === 0) break;
-        this.#settleWithout(batch, 'job_lost', message);
-      }
-    } else {
-      this.#settleWithout(this.#book.closeAll(), inFlight, message);
-      await this.#settleAllUnsubmitted();
-    }
+    if (isFailure) this.#out.push({ type: 'failure', message });
+    this.#settleWithout(this.#book.closeAll(), inFlight, message);
+    await (isFailure ? this.#settleRest((targets) => this.#settleWithout(targets, 'job_lost', message)) : this.#settleAllUnsubmitted());
     this.#maybeEnd();
   }
 }
