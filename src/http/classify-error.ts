@@ -134,14 +134,20 @@ export interface Classified {
   message: string;
 }
 
+/** An error's string `code` (Node's errno and TLS codes, undici's UND_ERR_*), if it has one. */
+export function errorCode(err: unknown): string | undefined {
+  return stringField(err, 'code');
+}
+
 function stringField(err: unknown, field: 'code' | 'syscall'): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const value = (err as Record<string, unknown>)[field];
   return typeof value === 'string' ? value : undefined;
 }
 
-function errorCode(err: unknown): string | undefined {
-  const code = stringField(err, 'code');
+/** errorCode, or for undici's HTTP parser errors, which carry no code (undici 7.30), its parser's prefix. */
+function codeForClassifying(err: unknown): string | undefined {
+  const code = errorCode(err);
   if (code !== undefined || typeof err !== 'object' || err === null) return code;
   return (err as Record<symbol, unknown>)[PARSER_ERROR_MARK] === true ? PARSER_PREFIX : undefined;
 }
@@ -159,7 +165,7 @@ export function classifyError(err: unknown): Classified {
   // A connect that fails on several addresses (happy eyeballs) reports an AggregateError: the first cause speaks for it.
   // Node copies that cause's code onto the AggregateError but leaves its message empty, so always ask the cause.
   if (err instanceof AggregateError && err.errors.length > 0) return classifyError(err.errors[0]);
-  const code = errorCode(err);
+  const code = codeForClassifying(err);
   const text = err instanceof Error ? err.message : String(err);
   const mapped = code === undefined ? undefined : codeFor(err, code);
   return { code: mapped ?? 'reset', message: withoutUndiciCodes(messageFor(code, text)) };

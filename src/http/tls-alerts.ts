@@ -9,6 +9,7 @@
 // interceptor hands the kept error to the request's handler instead of undici's. Keyed on error codes only.
 import type { TLSSocket } from 'node:tls';
 import type { buildConnector, Dispatcher } from 'undici';
+import { errorCode } from './classify-error.js';
 
 const TLS_ERROR = /^ERR_(SSL|TLS)_/;
 
@@ -25,14 +26,9 @@ function keyOf(addresses: SocketAddresses): string | null {
   return `${localAddress}:${localPort}>${remoteAddress}:${remotePort}`;
 }
 
-function codeOf(error: unknown): string | undefined {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
-}
-
 /** The addresses undici's SocketError names (its `socket` field), or null for any other error. */
 function addressesOf(error: Error): SocketAddresses | null {
-  if (codeOf(error) !== 'UND_ERR_SOCKET') return null;
+  if (errorCode(error) !== 'UND_ERR_SOCKET') return null;
   const socket = (error as { socket?: unknown }).socket;
   return typeof socket === 'object' && socket !== null ? (socket as SocketAddresses) : null;
 }
@@ -56,7 +52,7 @@ export class TlsAlertKeeper {
     const key = keyOf(socket);
     if (key === null) return;
     socket.on('error', (error: Error) => {
-      if (TLS_ERROR.test(codeOf(error) ?? '') && !this.#errors.has(key)) this.#errors.set(key, error);
+      if (TLS_ERROR.test(errorCode(error) ?? '') && !this.#errors.has(key)) this.#errors.set(key, error);
     });
     // undici fails the request in its own 'close' listener, which runs after this one: forget once it has run.
     socket.once('close', () => setImmediate(() => this.#errors.delete(key)));

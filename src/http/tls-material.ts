@@ -4,6 +4,7 @@
 // the connections (and its executor threads) and never goes into a job payload.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
+import { errorCode } from './classify-error.js';
 
 export interface TlsMaterial {
   /** PEM certificates to trust instead of the bundled roots; null: the bundled roots. */
@@ -84,6 +85,5 @@ function privateKeyOf(pem: string): KeyObject {
 }
 
 function codeOf(error: unknown): string {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : 'invalid';
+  return errorCode(error) ?? 'invalid';
 }

@@ -30,6 +30,7 @@ import type { Target } from '../../hosts/target.js';
 import { prepareSpec, type PreparedSpec } from '../../jobs/prepared-spec.js';
 import type { RequestSpec } from '../../jobs/request-spec.js';
 import { resultWithoutResponse } from '../../jobs/to-host-result.js';
+import { errorCode } from '../../http/classify-error.js';
 import { sealJob } from '../../jobs/job-envelope.js';
 import { controlFunctionName, encodeStopRequest, workerOfControlFunction, type StopMode } from '../../jobs/wire-control.js';
 import { encodeJobPayload } from '../../jobs/wire-payload.js';
@@ -525,7 +526,5 @@ function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[
 
 /** The system's reason a connection failed (`ECONNREFUSED`), else the error's own words. */
 function connectFailure(error: Error): string {
-  const cause = error.cause;
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined;
-  return typeof code === 'string' ? code : error.message;
+  return errorCode(error.cause) ?? error.message;
 }
