@@ -7,7 +7,6 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClientCertificate, makeFleetCertificates, type ClientCertificate } from '../../fixtures/fleet/tls-certs.js';
 import { NO_TLS_MATERIAL, type TlsMaterial } from '../../src/http/tls-material.js';
@@ -15,6 +14,7 @@ import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import type { HostResult } from '../../src/record/host-result.js';
 import { exitCodeOfOutcome } from '../../src/cli/exit-codes.js';
 import { runFanout } from '../../src/run/run-fanout.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { parseNdjson } from '../helpers/run-cli.js';
 import { runConfig } from '../helpers/run-config.js';
 
@@ -88,18 +88,11 @@ async function pull(
   tls: TlsMaterial = NO_TLS_MATERIAL,
   target = host,
 ): Promise<{ code: number; record: HostResult | undefined }> {
-  const out = new PassThrough();
-  let stdout = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  const { io, stdout } = captureIo();
   const code = exitCodeOfOutcome(
-    await runFanout(runConfig([target], { spec: { ...DEFAULT_SPEC, url: 'https://{host}/', insecure }, quiet: true, tls }), {
-      stdout: out,
-      stderr: new PassThrough(),
-      env: {},
-      onInterrupt: () => () => undefined,
-    }),
+    await runFanout(runConfig([target], { spec: { ...DEFAULT_SPEC, url: 'https://{host}/', insecure }, quiet: true, tls }), io),
   );
-  return { code, record: parseNdjson<HostResult>(stdout)[0] };
+  return { code, record: parseNdjson<HostResult>(stdout())[0] };
 }
 
 describe('TLS', () => {
@@ -150,12 +143,10 @@ describe('a server that requires a client certificate (TLS 1.3)', () => {
 
   it('says so for every host of a run, the connections of one agent each keeping its own alert', async () => {
     const hosts = Array.from({ length: 20 }, (_, i) => `https://${mutualHost}/${i}`);
-    const out = new PassThrough();
-    let stdout = '';
-    out.on('data', (d: Buffer) => (stdout += d.toString()));
+    const { io, stdout } = captureIo();
     const config = runConfig(hosts, { spec: { ...DEFAULT_SPEC, url: 'https://{host}/' }, quiet: true, tls: { ca: caPem, client: null } });
-    await runFanout(config, { stdout: out, stderr: new PassThrough(), env: {}, onInterrupt: () => () => undefined });
-    const records = parseNdjson<HostResult>(stdout);
+    await runFanout(config, io);
+    const records = parseNdjson<HostResult>(stdout());
     expect(records).toHaveLength(20);
     expect(records.every((r) => r.code === 'tls' && r.error?.includes('requires a client certificate') === true)).toBe(true);
   });

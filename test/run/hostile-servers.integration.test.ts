@@ -6,7 +6,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIRECT_PATH, hostAddress, startFleet, type FaultKind, type Fleet } from '../../fixtures/fleet/fleet.js';
@@ -19,6 +18,7 @@ import type { RunConfig } from '../../src/run/run-config.js';
 import { RESPONSE_HEADERS_MAX_BYTES } from '../../src/http/dispatcher.js';
 import { runFanout } from '../../src/run/run-fanout.js';
 import { gearmandAvailable, startGearmand } from '../helpers/gearmand.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { parseNdjson } from '../helpers/run-cli.js';
 import { runConfig } from '../helpers/run-config.js';
 
@@ -50,13 +50,10 @@ interface Run {
 }
 
 async function run(hosts: readonly string[], spec: Partial<RequestSpec>, overrides: Partial<RunConfig> = {}): Promise<Run> {
-  const out = new PassThrough();
-  let stdout = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
   const config = runConfig(hosts, { spec: { ...DEFAULT_SPEC, timeoutMs: GENEROUS_MS, ...spec }, ...overrides });
-  const io = { stdout: out, stderr: new PassThrough().resume(), env: {}, onInterrupt: () => () => undefined };
+  const { io, stdout } = captureIo();
   const code = exitCodeOfOutcome(await runFanout(config, io));
-  const records = parseNdjson<HostResult>(stdout);
+  const records = parseNdjson<HostResult>(stdout());
   return { code, records: new Map(records.map((r) => [r.host, r])), count: records.length };
 }
 

@@ -2,7 +2,6 @@
 // (an injected resolver, an interrupt at a chosen moment) is tested here.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import type { LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
@@ -10,7 +9,8 @@ import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import type { HostResult } from '../../src/record/host-result.js';
 import type { RunConfig } from '../../src/run/run-config.js';
 import { exitCodeOfOutcome } from '../../src/cli/exit-codes.js';
-import { runFanout, type RunIo } from '../../src/run/run-fanout.js';
+import { runFanout } from '../../src/run/run-fanout.js';
+import { captureIo, type CapturedIo } from '../helpers/capture-io.js';
 import { parseNdjson } from '../helpers/run-cli.js';
 import { runConfig } from '../helpers/run-config.js';
 
@@ -24,40 +24,15 @@ function config(entries: string[], overrides: Partial<RunConfig> = {}): RunConfi
   return runConfig(entries, { spec: { ...DEFAULT_SPEC, timeoutMs: 5000 }, concurrency: 20, ...overrides });
 }
 
-interface Captured {
-  io: RunIo;
+interface Captured extends CapturedIo {
   /** Resolves when the first bytes reach stdout. */
   firstOutput: Promise<void>;
-  stdout: () => string;
-  stderr: () => string;
-  interrupt: () => void;
 }
 
 function capture(resolver?: LookupFunction): Captured {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  const firstOutput = new Promise<void>((resolve) => out.once('data', () => resolve()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  let handler: () => void = () => undefined;
-  return {
-    io: {
-      stdout: out,
-      stderr: err,
-      env: {},
-      onInterrupt: (h) => {
-        handler = h;
-        return () => (handler = () => undefined);
-      },
-      resolver,
-    },
-    firstOutput,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    interrupt: () => handler(),
-  };
+  const captured = captureIo({ resolver });
+  const firstOutput = new Promise<void>((resolve) => captured.io.stdout.once('data', () => resolve()));
+  return { ...captured, firstOutput };
 }
 
 /** Resolves `*.fleet.test` to the fleet's addresses by index and fails every other name like a DNS miss. */

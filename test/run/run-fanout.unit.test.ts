@@ -2,26 +2,16 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostInputError } from '../../src/hosts/host-input-error.js';
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import type { RunConfig } from '../../src/run/run-config.js';
 import { ResumeFileError } from '../../src/run/resume-file.js';
-import { runFanout, type RunIo } from '../../src/run/run-fanout.js';
+import { runFanout } from '../../src/run/run-fanout.js';
 import { makeFailure, makeResult } from '../report/make-result.js';
 import { parseJsonLines } from '../helpers/run-cli.js';
 import { runConfig } from '../helpers/run-config.js';
-
-function capture(): { io: RunIo; stdout: () => string; stderr: () => string } {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { io: { stdout: out, stderr: err, env: {}, onInterrupt: () => () => undefined }, stdout: () => stdout, stderr: () => stderr };
-}
+import { captureIo } from '../helpers/capture-io.js';
 
 const doublePort = (hosts: string[], overrides: Partial<RunConfig> = {}): RunConfig =>
   runConfig(hosts, { spec: { ...DEFAULT_SPEC, url: 'http://{host}:8080/' }, ...overrides });
@@ -29,7 +19,7 @@ const doublePort = (hosts: string[], overrides: Partial<RunConfig> = {}): RunCon
 describe('runFanout planning', () => {
   it('refuses a port after an entry’s own port before anything is sent or listed, naming where the entry is', async () => {
     for (const dryRun of [false, true]) {
-      const c = capture();
+      const c = captureIo();
       // Unrefused, its one request would be to an invalid URL (invalid_target): this test reaches no server, and no DNS.
       const run = runFanout(doublePort(['127.0.0.1:18081'], { dryRun }), c.io);
       await expect(run).rejects.toThrow(HostInputError);
@@ -41,7 +31,7 @@ describe('runFanout planning', () => {
   });
 
   it('--dry-run: one line per host on stdout, and once on stderr what they all get', async () => {
-    const c = capture();
+    const c = captureIo();
     const spec = { ...DEFAULT_SPEC, headers: [['user-agent', 'fanout/9'] as [string, string]] };
     const outcome = await runFanout(doublePort(['web01', 'web02'], { dryRun: true, spec: { ...spec, url: 'http://{host}:8080/' } }), c.io);
     expect(outcome).toEqual({ kind: 'listing', complete: true });
@@ -53,7 +43,7 @@ describe('runFanout planning', () => {
   });
 
   it('--dry-run -q says nothing on stderr', async () => {
-    const c = capture();
+    const c = captureIo();
     await runFanout(runConfig(['web01'], { dryRun: true, quiet: true }), c.io);
     expect(c.stderr()).toBe('');
     expect(c.stdout()).not.toBe('');
@@ -77,7 +67,7 @@ describe('runFanout --resume, before anything is sent', () => {
   it('--dry-run lists only the hosts left to run, and leaves the file as it is', async () => {
     const text = `${lines(makeResult({ host: 'web01' }), makeFailure('web02', 'refused'))}{"host":"web0`;
     const file = await resumeFile(text);
-    const c = capture();
+    const c = captureIo();
     await runFanout(runConfig(['web[01-03]'], { dryRun: true, resumeFile: file }), c.io);
     expect(parseJsonLines(c.stdout()).map((line) => line['host'])).toEqual(['web02', 'web03']);
     expect(c.stderr()).toContain(`--resume ${file}: 1 of 3 hosts already ok, skipped; 2 to run`);
@@ -87,7 +77,7 @@ describe('runFanout --resume, before anything is sent', () => {
 
   it('with every host ok, reaches no backend (not even an unreachable job server) and is all ok', async () => {
     const file = await resumeFile(lines(makeResult({ host: 'web01' }), makeResult({ host: 'web02' })));
-    const c = capture();
+    const c = captureIo();
     const gearman = {
       servers: [{ host: '127.0.0.1', port: 1 }],
       functionName: 'f',
@@ -104,7 +94,7 @@ describe('runFanout --resume, before anything is sent', () => {
 
   it('refuses a file that is not fanout records, with nothing sent and the file untouched', async () => {
     const file = await resumeFile('web01\nweb02\n');
-    const c = capture();
+    const c = captureIo();
     // Unrefused, web01's request would go to the system resolver: the run must stop before it.
     const run = runFanout(runConfig(['web01'], { resumeFile: file }), c.io);
     await expect(run).rejects.toThrow(new ResumeFileError(`--resume ${file}:1: not JSON, so not a file of fanout records`));

@@ -3,7 +3,6 @@
 // unsigned, tampered and expired jobs and sends nothing, and --encrypt keeps headers off the wire to gearmand.
 import type { LookupAddress } from 'node:dns';
 import net from 'node:net';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
 import { exitCodeOfOutcome } from '../../src/cli/exit-codes.js';
@@ -18,6 +17,7 @@ import type { HostResult } from '../../src/record/host-result.js';
 import { runFanout } from '../../src/run/run-fanout.js';
 import { FanoutWorker, type FanoutWorkerOptions } from '../../src/worker/fanout-worker.js';
 import { gearmandPerTest, type Gearmand } from '../helpers/gearmand.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { RawClient, recordsOf } from '../helpers/raw-gearman-client.js';
 import { runConfig } from '../helpers/run-config.js';
 import { parseNdjson } from '../helpers/run-cli.js';
@@ -229,12 +229,7 @@ async function run(
   spec: RequestSpec = SPEC,
   localWorkers = 0,
 ): Promise<Run> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  const captured = captureIo({ gearmanBackoff: FAST_BACKOFF });
   const config = runConfig(hosts, {
     spec,
     runId: 'lock',
@@ -248,14 +243,8 @@ async function run(
       jobSecret,
     },
   });
-  const outcome = await runFanout(config, {
-    stdout: out,
-    stderr: err,
-    env: {},
-    onInterrupt: () => () => undefined,
-    gearmanBackoff: FAST_BACKOFF,
-  });
-  return { code: exitCodeOfOutcome(outcome), records: parseNdjson<HostResult>(stdout), stderr };
+  const outcome = await runFanout(config, captured.io);
+  return { code: exitCodeOfOutcome(outcome), records: parseNdjson<HostResult>(captured.stdout()), stderr: captured.stderr() };
 }
 
 /** A TCP relay on 127.0.0.1 in front of `target`, keeping every byte a client sent through it. */
