@@ -1,5 +1,13 @@
 #!/usr/bin/env node
 import { execute, settings } from '@oclif/core';
+import { setFlagsFromString } from 'node:v8';
+
+// undici parses responses with llhttp compiled to WebAssembly. After the first response V8 recompiles llhttp's
+// main function with TurboFan in the background: 160 ms of CPU and 40 MB of memory, and a short run waits for it
+// at exit. Liftoff's code parses as fast for fanout's small responses (docs/performance.md). Set before any
+// WebAssembly is compiled; V8 flags are per process, so executor threads get it too (and --processes children
+// run this file).
+setFlagsFromString('--liftoff-only');
 
 // This is the built CLI: it runs dist/ (through oclif.manifest.json) even when NODE_ENV is development or test,
 // where oclif would otherwise look for the TypeScript sources and a transpiler.

@@ -8,6 +8,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { startFleet, type Fleet } from '../../fixtures/fleet/fleet.js';
 
 const PRELOAD = fileURLToPath(new URL('../fixtures/list-loaded-modules.cjs', import.meta.url));
+const TRACE_WASM = fileURLToPath(new URL('../fixtures/trace-wasm-tiers.cjs', import.meta.url));
 
 let dir: string;
 beforeEach(async () => {
@@ -49,6 +50,17 @@ describe('start-up', () => {
       expect(undici.some((m) => m.endsWith('/lib/dispatcher/client.js'))).toBe(true);
       expect(undici.filter((m) => m.includes('/lib/web/fetch/') || m.endsWith('/undici/index.js'))).toEqual([]);
       expect(fromPackage(modules, 'cli-progress')).toEqual([]);
+    });
+
+    // TurboFan's recompile of llhttp took 160 ms and 40 MB, and a one-host run waited for it before exiting.
+    it('parses with Liftoff code only: llhttp is never recompiled by TurboFan', async () => {
+      const result = await runCli(['pull', ...fleet.hosts, '-q', '-o', join(dir, 'out.ndjson')], {
+        env: { NODE_OPTIONS: `--require ${TRACE_WASM}` },
+      });
+      expect(result.exitCode).toBe(0);
+      expect(await readFile(join(dir, 'out.ndjson'), 'utf8')).toContain('"ok":true');
+      expect(result.stdout).toMatch(/using Liftoff/); // the trace saw llhttp compiled at all
+      expect(result.stdout).not.toMatch(/using TurboFan/);
     });
   });
 });
