@@ -1,10 +1,11 @@
 // `npm run bench`: fanout against the tools it replaces, on the bundled loopback fleet, scenario by scenario
-// (bench/scenarios.ts: A–F of docs/performance.md), each on its own fleet. Per scenario it prints, per contender, the
-// median wall time, CPU per host and peak RSS, as ratios to the ideal and to `curl --parallel` measured alongside
-// (gearman mode: gearmand and 2 `fanout worker` processes, their CPU included); then a summary of all scenarios.
+// (bench/scenarios.ts: A–F and S of docs/performance.md), each on its own fleet. Per scenario it prints, per
+// contender, the median wall time, CPU per host and peak RSS, as ratios to the ideal and to `curl --parallel`
+// measured alongside (gearman mode: gearmand and 2 `fanout worker` processes, their CPU included); then a summary
+// of all scenarios.
 // Within a scenario the contenders run interleaved (A B C, A B C, …) after a warm-up so that drift hits all alike.
 //
-//   npm run bench                                              # A–F, 3 runs each + 1 warm-up
+//   npm run bench                                              # A–F and S, 3 runs each + 1 warm-up
 //   BENCH_SCENARIOS=A,F BENCH_ONLY=fanout-local,curl-parallel BENCH_RUNS=5 npm run bench
 //   BENCH_HOSTS=200 BENCH_RUNS=1 npm run bench                 # smoke run: every scenario at 200 hosts
 //

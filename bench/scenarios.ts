@@ -32,6 +32,8 @@ export const SCENARIOS: readonly Scenario[] = [
     faults: { '500': 0.02, refused: 0.02, hang: 0.01 },
   },
   { id: 'F', title: 'as A over HTTPS (a TLS handshake per host)', ...A, tls: true },
+  // The everyday run: a few hosts, where start-up and exit are all there is to measure.
+  { id: 'S', title: '20 hosts, 50 ms (start-up and exit)', ...A, hosts: 20 },
 ];
 
 function numberFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -49,7 +51,7 @@ function numberFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
 export function scenariosFrom(env: NodeJS.ProcessEnv): Scenario[] {
   const wanted = env.BENCH_SCENARIOS?.split(',').map((id) => id.trim().toUpperCase());
   const unknown = wanted?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
-  if (unknown.length > 0) throw new RangeError(`unknown BENCH_SCENARIOS ${unknown.join(',')}: expected some of A-F`);
+  if (unknown.length > 0) throw new RangeError(`unknown BENCH_SCENARIOS ${unknown.join(',')}: expected some of ${SCENARIOS.map((d) => d.id).join(',')}`);
   const hosts = numberFrom(env, 'BENCH_HOSTS');
   const concurrency = numberFrom(env, 'BENCH_CONCURRENCY');
   const latencyMs = numberFrom(env, 'BENCH_LATENCY_MS');
