@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { execute, settings } from '@oclif/core';
+import process from 'node:process';
 import { setFlagsFromString } from 'node:v8';
 
 // undici parses responses with llhttp compiled to WebAssembly. After the first response V8 recompiles llhttp's
@@ -8,6 +8,12 @@ import { setFlagsFromString } from 'node:v8';
 // WebAssembly is compiled; V8 flags are per process, so executor threads get it too (and --processes children
 // run this file).
 setFlagsFromString('--liftoff-only');
+
+// At import, @oclif/core checks the Node version against its own engines with the semver package: some 45
+// modules and 15-20 ms of every start. Its range is wider than fanout's own (package.json), so on a Node that
+// fanout supports the check can only pass.
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
+const { execute, settings } = await import('@oclif/core');
 
 // This is the built CLI: it runs dist/ (through oclif.manifest.json) even when NODE_ENV is development or test,
 // where oclif would otherwise look for the TypeScript sources and a transpiler.

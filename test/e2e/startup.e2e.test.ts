@@ -28,11 +28,12 @@ async function loadedModules(args: string[]): Promise<string[]> {
 const fromPackage = (modules: string[], name: string): string[] => modules.filter((m) => m.includes(`/node_modules/${name}/`));
 
 describe('start-up', () => {
-  it('a --dry-run loads neither undici nor cli-progress', async () => {
+  it('a --dry-run loads neither undici nor cli-progress, nor semver for oclif’s check of the Node version', async () => {
     const modules = await loadedModules(['pull', '127.0.0.1', '--dry-run']);
     expect(fromPackage(modules, '@oclif/core').length).toBeGreaterThan(0); // the preload saw the run at all
     expect(fromPackage(modules, 'undici')).toEqual([]);
     expect(fromPackage(modules, 'cli-progress')).toEqual([]);
+    expect(fromPackage(modules, 'semver')).toEqual([]);
   });
 
   describe('a pull into a pipe', () => {
