@@ -11,7 +11,7 @@
 // - In a URL (`scheme://…`) only the authority expands (`http://web[1-3]:8080/x`); brackets in the path, query
 //   or fragment are the URL's own business (`?a[]=1`) and stay as they are.
 
-import { HostEntryError, quoted } from './host-input-error.js';
+import { groupedDigits, HostEntryError, quoted } from './host-input-error.js';
 import { isIpv6Literal, MAX_DIGITS, parseSpan, rangeScope, spanValue } from './range-syntax.js';
 
 /** An entry expanding to more hosts than this is refused, as almost certainly a typo (`[1-1000000000]`). */
@@ -37,9 +37,7 @@ export function expandRanges(entry: string): Generator<string> {
   const pattern = parsePattern(entry);
   const size = patternSize(pattern);
   if (size > MAX_EXPANSION) {
-    throw new HostEntryError(
-      `${quoted(entry)} expands to ${size.toLocaleString('en-US')} hosts; at most ${MAX_EXPANSION.toLocaleString('en-US')} per entry`,
-    );
+    throw new HostEntryError(`${quoted(entry)} expands to ${groupedDigits(size)} hosts; at most ${groupedDigits(MAX_EXPANSION)} per entry`);
   }
   return combine(pattern, 0, pattern.literals[0] ?? '');
 }

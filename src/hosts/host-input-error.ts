@@ -8,7 +8,15 @@ export const QUOTED_MAX = 60;
 /** `"web[01-"`, or for an entry too long to echo its start and its length: `"aaaa…" (10,000,000 characters)`. */
 export function quoted(text: string): string {
   if (text.length <= QUOTED_MAX) return `"${text}"`;
-  return `"${text.slice(0, QUOTED_MAX)}…" (${text.length.toLocaleString('en-US')} characters)`;
+  return `"${text.slice(0, QUOTED_MAX)}…" (${groupedDigits(text.length)} characters)`;
+}
+
+/**
+ * A count with its thousands grouped, `10000000` → `10,000,000`, as `toLocaleString('en-US')` writes it, without
+ * that call's first use setting up ICU's number formatting (10-25 ms, a tenth of a dry run).
+ */
+export function groupedDigits(count: number): string {
+  return String(count).replace(/\B(?=(?:\d{3})+$)/g, ',');
 }
 
 /** A malformed entry, without location: `unclosed range "web[01-"`. */

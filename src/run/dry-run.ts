@@ -2,6 +2,7 @@
 // NDJSON unless stdout is for people); what every host gets alike (the count, method, body and headers) is said
 // once, on stderr, where people look and pipelines do not.
 import type { Writable } from 'node:stream';
+import { groupedDigits } from '../hosts/host-input-error.js';
 import type { TargetPlan } from '../hosts/host-source.js';
 import type { Target } from '../hosts/target.js';
 import type { PreparedSpec } from '../jobs/prepared-spec.js';
@@ -44,5 +45,5 @@ function bodyOf(spec: RequestSpec): string {
 }
 
 function count(n: number, unit: string): string {
-  return `${n.toLocaleString('en-US')} ${unit}${n === 1 ? '' : 's'}`;
+  return `${groupedDigits(n)} ${unit}${n === 1 ? '' : 's'}`;
 }
