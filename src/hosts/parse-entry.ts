@@ -25,7 +25,10 @@ export interface ParsedEntry {
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 const HTTP_URL = /^https?:\/\//i;
 const BRACKETED = /^\[([^\]]*)\](?::(.*))?$/;
-const LABEL = /^[A-Za-z0-9_-]{1,63}$/;
+// Labels of 1-63 letters, digits, `_` or `-`, joined by dots; one trailing dot is the DNS root (`web01.dc1.`),
+// legal, where an empty label elsewhere is not. One regex over the name: no array of labels per entry.
+const HOSTNAME = /^[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*\.?$/;
+const NUMERIC_LAST_LABEL = /(?:^|\.)\d+\.?$/;
 const DIGITS = /^\d+$/;
 const MAX_HOSTNAME_LENGTH = 253;
 
@@ -80,16 +83,15 @@ function parseHostPort(host: string): ParsedEntry {
 }
 
 function checkHostname(hostname: string, host: string): void {
+  if (isIPv4(hostname)) return; // most of a fleet's list: one check
   if (hostname.length > MAX_HOSTNAME_LENGTH) {
     throw new HostEntryError(`hostname longer than ${MAX_HOSTNAME_LENGTH} characters in ${quoted(host)}`);
   }
-  // One trailing dot is the DNS root (`web01.dc1.`), legal; empty labels elsewhere are not.
-  const labels = (hostname.endsWith('.') ? hostname.slice(0, -1) : hostname).split('.');
-  if (!labels.every((label) => LABEL.test(label))) {
+  if (!HOSTNAME.test(hostname)) {
     throw new HostEntryError(`invalid hostname ${quoted(hostname)}${hostname === host ? '' : ` in ${quoted(host)}`}`);
   }
   // A URL parser reads a name ending in a number as IPv4 (`http://1/` is 0.0.0.1, `http://web.1/` fails).
-  if (DIGITS.test(labels.at(-1) ?? '') && !isIPv4(hostname)) {
+  if (NUMERIC_LAST_LABEL.test(hostname)) {
     throw new HostEntryError(`${quoted(hostname)} is neither a valid IPv4 address nor a hostname (a name cannot end in a number)`);
   }
 }
