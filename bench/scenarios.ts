@@ -51,7 +51,8 @@ function numberFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
 export function scenariosFrom(env: NodeJS.ProcessEnv): Scenario[] {
   const wanted = env.BENCH_SCENARIOS?.split(',').map((id) => id.trim().toUpperCase());
   const unknown = wanted?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
-  if (unknown.length > 0) throw new RangeError(`unknown BENCH_SCENARIOS ${unknown.join(',')}: expected some of ${SCENARIOS.map((d) => d.id).join(',')}`);
+  if (unknown.length > 0)
+    throw new RangeError(`unknown BENCH_SCENARIOS ${unknown.join(',')}: expected some of ${SCENARIOS.map((d) => d.id).join(',')}`);
   const hosts = numberFrom(env, 'BENCH_HOSTS');
   const concurrency = numberFrom(env, 'BENCH_CONCURRENCY');
   const latencyMs = numberFrom(env, 'BENCH_LATENCY_MS');
