@@ -419,6 +419,18 @@ describe('stopping a gearman run', () => {
     expect(fleet.stats().maxInFlight).toBeGreaterThan(10); // and it is used: 16 jobs of 1 or 2 requests
     expect(new Set(result.records.map((r) => r.worker))).toEqual(new Set(['w1', 'w2']));
   });
+
+  it('a run of fewer jobs than job slots still uses all of -c: 4 jobs share -c 40 as 10 each', async () => {
+    const g = await gearmand();
+    startWorkers([parseServerAddress(g.address)], 2, 100);
+    const fleet = await startFleet({ hosts: 200, latencyMs: 50 });
+    cleanups.push(() => fleet.close());
+    const result = await run(baseConfig(fleet.hosts, { concurrency: 40, gearman: gearmanOptions(g.address, { batchSize: 50 }) }));
+    expect(result.records.filter((r) => r.ok)).toHaveLength(200);
+    expect(fleet.stats().maxInFlight).toBeLessThanOrEqual(40);
+    // Split over 16 job slots, each of the 4 jobs would get 3 (12 in flight at most).
+    expect(fleet.stats().maxInFlight).toBeGreaterThan(20);
+  });
 });
 
 describe('chaos in gearman mode', () => {

@@ -68,7 +68,7 @@ export function createGearmanBackend(options: GearmanBackendOptions): Backend {
   const closers: Array<() => Promise<void>> = [];
   return {
     run(spec, plan, { concurrency, signal, drain }) {
-      const run = new GearmanRun(options, spec, plan.targets(), concurrency, signal, drain);
+      const run = new GearmanRun(options, spec, plan.targets(), plan.total, concurrency, signal, drain);
       closers.push(() => run.close());
       return run.events();
     },
@@ -108,6 +108,8 @@ class GearmanRun {
   /** Settling the hosts not in a job, once the run stops or fails (#settleRest). */
   #restSettled: Promise<void> | null = null;
   #sourceDone = false;
+  /** Targets read from the stream so far. */
+  #taken = 0;
   /** The submit loop while it runs: one at a time, since it reads the target stream. */
   #pumping: Promise<void> | null = null;
   #pumpAgain = false;
@@ -123,6 +125,8 @@ class GearmanRun {
     private readonly options: GearmanBackendOptions,
     private readonly spec: RequestSpec,
     targets: AsyncIterable<Target>,
+    /** Targets the stream holds: how many jobs are still to come decides each job's share of -c. */
+    private readonly total: number,
     /** -c: requests in flight at most over all the run's jobs. */
     private readonly cap: number,
     private readonly signal: AbortSignal,
@@ -228,7 +232,10 @@ class GearmanRun {
     while (batch.length < size && !this.#sourceDone) {
       const next = await this.#source.next();
       if (next.done === true) this.#sourceDone = true;
-      else batch.push(next.value);
+      else {
+        this.#taken++;
+        batch.push(next.value);
+      }
     }
     return batch;
   }
@@ -238,7 +245,14 @@ class GearmanRun {
   }
 
   #shareState(): ShareState {
-    return { cap: this.cap, held: this.#book.concurrencyHeld, outstanding: this.#book.outstanding, maxJobs: this.#maxJobs };
+    const unbatched = this.#retry.length + (this.#sourceDone ? 0 : Math.max(0, this.total - this.#taken));
+    return {
+      cap: this.cap,
+      held: this.#book.concurrencyHeld,
+      outstanding: this.#book.outstanding,
+      maxJobs: this.#maxJobs,
+      jobsLeft: 1 + Math.ceil(unbatched / this.options.batchSize),
+    };
   }
 
   #hasShareLeft(): boolean {
