@@ -408,28 +408,29 @@ describe('stopping a gearman run', () => {
     expect(stats.totalRequests).toBeLessThan(100);
   });
 
-  it('-c 20 is a cap for the whole run: never more than 20 requests in flight at the fleet, over many jobs and workers', async () => {
+  /** A run over two workers of `hosts` hosts answering after `latencyMs`, under `-c`: its records, and the most in flight at the fleet. */
+  async function runUnderCap(hosts: number, latencyMs: number, concurrency: number, batchSize: number) {
     const g = await gearmand();
     startWorkers([parseServerAddress(g.address)], 2, 100);
-    const fleet = await startFleet({ hosts: 600, latencyMs: 30 });
+    const fleet = await startFleet({ hosts, latencyMs });
     cleanups.push(() => fleet.close());
-    const result = await run(baseConfig(fleet.hosts, { concurrency: 20, gearman: gearmanOptions(g.address, { batchSize: 25 }) }));
-    expect(result.records.filter((r) => r.ok)).toHaveLength(600);
-    expect(fleet.stats().maxInFlight).toBeLessThanOrEqual(20);
-    expect(fleet.stats().maxInFlight).toBeGreaterThan(10); // and it is used: 16 jobs of 1 or 2 requests
-    expect(new Set(result.records.map((r) => r.worker))).toEqual(new Set(['w1', 'w2']));
+    const result = await run(baseConfig(fleet.hosts, { concurrency, gearman: gearmanOptions(g.address, { batchSize }) }));
+    expect(result.records.filter((r) => r.ok)).toHaveLength(hosts);
+    return { records: result.records, maxInFlight: fleet.stats().maxInFlight };
+  }
+
+  it('-c 20 is a cap for the whole run: never more than 20 requests in flight at the fleet, over many jobs and workers', async () => {
+    const { records, maxInFlight } = await runUnderCap(600, 30, 20, 25);
+    expect(maxInFlight).toBeLessThanOrEqual(20);
+    expect(maxInFlight).toBeGreaterThan(10); // and it is used: 16 jobs of 1 or 2 requests
+    expect(new Set(records.map((r) => r.worker))).toEqual(new Set(['w1', 'w2']));
   });
 
   it('a run of fewer jobs than job slots still uses all of -c: 4 jobs share -c 40 as 10 each', async () => {
-    const g = await gearmand();
-    startWorkers([parseServerAddress(g.address)], 2, 100);
-    const fleet = await startFleet({ hosts: 200, latencyMs: 50 });
-    cleanups.push(() => fleet.close());
-    const result = await run(baseConfig(fleet.hosts, { concurrency: 40, gearman: gearmanOptions(g.address, { batchSize: 50 }) }));
-    expect(result.records.filter((r) => r.ok)).toHaveLength(200);
-    expect(fleet.stats().maxInFlight).toBeLessThanOrEqual(40);
+    const { maxInFlight } = await runUnderCap(200, 50, 40, 50);
+    expect(maxInFlight).toBeLessThanOrEqual(40);
     // Split over 16 job slots, each of the 4 jobs would get 3 (12 in flight at most).
-    expect(fleet.stats().maxInFlight).toBeGreaterThan(20);
+    expect(maxInFlight).toBeGreaterThan(20);
   });
 });
 
