@@ -7,11 +7,11 @@
 // needs the total, yet 100,000 hosts should not sit in memory as Targets. The first pass validates and
 // counts (keeping only the dedupe Set); the second streams, trusting the first: it checks no entry again, and
 // it keeps a dedupe Set of its own only when the first found duplicates. Files are simply read twice (a file
-// edited between the passes is the operator's doing); stdin can be read only once, so it is spooled to a
-// private temp file, whatever its size, and read from there.
+// edited between the passes is the operator's doing); stdin and a `-f` pipe (`-f <(grep web inventory)`) can
+// be read only once, so they are spooled to a private temp file, whatever their size, and read from there.
 
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -78,7 +78,7 @@ const COMMENT = /(?:^|\s)#.*$/s;
  */
 export async function planTargets(sources: readonly HostSource[], options: PlanOptions = {}): Promise<TargetPlan> {
   checkSources(sources);
-  const spool = await spoolStdin(sources);
+  const spool = await spoolOneShotSources(sources);
   try {
     const stats: TargetStats = { total: 0, duplicates: 0 };
     for await (const _batch of readTargetBatches(spool.sources, { ...options, stats })) {
@@ -220,25 +220,50 @@ function noHosts(sources: readonly HostSource[]): HostInputError {
   return new HostInputError(null, `no hosts given (only blank lines and comments in ${sources.map(nameOf).join(', ')})`);
 }
 
-interface StdinSpool {
-  /** The sources with stdin replaced by its spool file, still named `<stdin>` in errors. */
+interface Spool {
+  /** The sources with each one-shot stream replaced by its spool file, still named as given in errors. */
   sources: HostSource[];
   close(): Promise<void>;
 }
 
-async function spoolStdin(sources: readonly HostSource[]): Promise<StdinSpool> {
-  const stdin = sources.find((source) => source.kind === 'stdin');
-  if (stdin === undefined) return { sources: [...sources], close: async () => {} };
+/**
+ * Copies what can be read only once to a private temp file: stdin, and a `-f` that is no regular file (a pipe,
+ * `-f <(grep web inventory)`, `/dev/stdin`), whose second pass would otherwise find it empty.
+ */
+async function spoolOneShotSources(sources: readonly HostSource[]): Promise<Spool> {
+  const oneShot = await Promise.all(sources.map(isOneShot));
+  if (!oneShot.includes(true)) return { sources: [...sources], close: async () => {} };
   // mkdtemp makes the directory 0700: host lists can be sensitive.
   const dir = await mkdtemp(join(tmpdir(), 'fanout-stdin-'));
   const close = (): Promise<void> => rm(dir, { recursive: true, force: true });
-  const path = join(dir, 'hosts');
   try {
-    await pipeline(stdin.stream ?? process.stdin, createWriteStream(path));
+    const spooled = await Promise.all(
+      sources.map(async (source, i): Promise<HostSource> => {
+        if (!oneShot[i] || source.kind === 'args') return source;
+        const path = join(dir, `hosts-${i}`);
+        const input = source.kind === 'file' ? createReadStream(source.path) : (source.stream ?? process.stdin);
+        try {
+          await pipeline(input, createWriteStream(path));
+        } catch (error) {
+          throw readError(nameOf(source), error);
+        }
+        return { kind: 'file', path, label: nameOf(source) };
+      }),
+    );
+    return { sources: spooled, close };
   } catch (error) {
     await close();
-    throw readError(STDIN_LABEL, error);
+    throw error;
   }
-  const spooled: HostSource = { kind: 'file', path, label: STDIN_LABEL };
-  return { sources: sources.map((source) => (source.kind === 'stdin' ? spooled : source)), close };
+}
+
+/** stdin, or a file that is not a regular file. A file that cannot be stat'ed is left to the read to report. */
+async function isOneShot(source: HostSource): Promise<boolean> {
+  if (source.kind === 'stdin') return true;
+  if (source.kind === 'args') return false;
+  try {
+    return !(await stat(source.path)).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,6 +185,31 @@ describe('planTargets', () => {
 
     expect((await inputError(planTargets([stdin('web01\n#\nweb[5-1]\n')]))).message).toBe('<stdin>:3: reversed range "5-1" in "web[5-1]"');
     expect(await spools()).toEqual(before);
+  });
+
+  /** A named pipe that is fed `text` once, as `-f <(grep web inventory)` is. */
+  function pipeOf(name: string, text: string): string {
+    const path = join(dir, name);
+    execFileSync('mkfifo', [path]);
+    createWriteStream(path).end(text);
+    return path;
+  }
+
+  it('spools a -f that is a pipe, so the second pass gets what the first read, and names the pipe in errors', async () => {
+    const plan = await planTargets([
+      { kind: 'file', path: pipeOf('hosts.fifo', 'web01\nweb02\n') },
+      { kind: 'args', entries: ['db1'] },
+    ]);
+    try {
+      expect(plan.total).toBe(3);
+      expect((await collect(plan.targets())).map((t) => t.host)).toEqual(['web01', 'web02', 'db1']);
+    } finally {
+      await plan.close();
+    }
+    const bad = pipeOf('bad.fifo', 'web01\nweb01:0\n');
+    expect((await inputError(planTargets([{ kind: 'file', path: bad }]))).message).toBe(
+      `${bad}:2: invalid port "0" in "web01:0" (1-65535)`,
+    );
   });
 
   it('plans a 100,000-line CRLF file and a 100,000-host range', async () => {
