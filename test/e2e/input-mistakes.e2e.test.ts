@@ -143,9 +143,9 @@ describe('what every host gets', () => {
       agents.push(req.rawHeaders.filter((_, i) => i % 2 === 1 && req.rawHeaders[i - 1]!.toLowerCase() === 'user-agent'));
       res.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.93.0.1', resolve));
     try {
-      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const host = `127.93.0.1:${(server.address() as AddressInfo).port}`;
       expect((await runCli(['pull', host, '-q'])).exitCode).toBe(0);
       expect((await runCli(['push', host, '-d', 'x', '-H', 'USER-AGENT: probe/1', '-q'])).exitCode).toBe(0);
       expect(agents).toEqual([[`fanout/${VERSION}`], ['probe/1']]);

@@ -98,43 +98,25 @@ describe.each([
     }
   });
 
-  it('a POST whose connection is reset after the request was read is retried under the same Idempotency-Key', async () => {
+  /** Pushes to 3 hosts that reset the connection once each after reading the request, with --retries 2. */
+  async function pushToHostsResettingOnce(...args: string[]) {
     const hosts = await startHosts(3, 'reset-once');
-    const run = await runCli([
-      'push',
-      ...hosts.map((h) => h.host),
-      '-d',
-      '{"v":1}',
-      '--retries',
-      '2',
-      '--run-id',
-      'r9',
-      '-q',
-      ...modeArgs(),
-    ]);
-    expect(run.exitCode).toBe(0);
+    const run = await runCli(['push', ...hosts.map((h) => h.host), '-d', '{"v":1}', '--retries', '2', ...args, '-q', ...modeArgs()]);
     const records = parseNdjson(run.stdout);
     expect(records).toHaveLength(3);
+    return { hosts, run, records };
+  }
+
+  it('a POST whose connection is reset after the request was read is retried under the same Idempotency-Key', async () => {
+    const { hosts, run, records } = await pushToHostsResettingOnce('--run-id', 'r9');
+    expect(run.exitCode).toBe(0);
     for (const record of records) expect(record).toMatchObject({ ok: true, method: 'POST', attempts: 2 });
     for (const host of hosts) expect(host.arrivals.map((a) => a.key)).toEqual([`r9-${host.host}`, `r9-${host.host}`]);
   });
 
   it('the same POST with --no-idempotency-key is sent once: it may have been processed', async () => {
-    const hosts = await startHosts(3, 'reset-once');
-    const run = await runCli([
-      'push',
-      ...hosts.map((h) => h.host),
-      '-d',
-      '{"v":1}',
-      '--retries',
-      '2',
-      '--no-idempotency-key',
-      '-q',
-      ...modeArgs(),
-    ]);
+    const { hosts, run, records } = await pushToHostsResettingOnce('--no-idempotency-key');
     expect(run.exitCode).toBe(1);
-    const records = parseNdjson(run.stdout);
-    expect(records).toHaveLength(3);
     for (const record of records) expect(record).toMatchObject({ ok: false, code: 'reset', attempts: 1 });
     for (const host of hosts) expect(host.arrivals).toEqual([expect.objectContaining({ key: null })]);
   });

@@ -7,7 +7,7 @@ import { fetchStatus, fetchWorkers } from '../../src/gearman/admin-client.js';
 import { GearmanConnection } from '../../src/gearman/connection.js';
 import { PacketType } from '../../src/gearman/packet-types.js';
 import { encodeRecordLines } from '../../src/jobs/wire-results.js';
-import { parseServerAddress, parseServerList, type ServerAddress } from '../../src/gearman/server-address.js';
+import { parseServerAddress, type ServerAddress } from '../../src/gearman/server-address.js';
 import { FanoutWorker } from '../../src/worker/fanout-worker.js';
 import { DEFAULT_SPEC } from '../../src/jobs/request-spec.js';
 import { decodeJobPayload } from '../../src/jobs/wire-payload.js';
@@ -20,7 +20,7 @@ import { createGearmanBackend } from '../../src/run/gearman/gearman-backend.js';
 import { planTargets } from '../../src/hosts/host-source.js';
 import { startGearmand, type Gearmand } from '../helpers/gearmand.js';
 import { BIN, parseNdjson } from '../helpers/run-cli.js';
-import { runConfig } from '../helpers/run-config.js';
+import { gearmanConfig, runConfig } from '../helpers/run-config.js';
 import { makeResult } from '../report/make-result.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -39,18 +39,6 @@ interface Run {
 
 function baseConfig(hosts: readonly string[], overrides: Partial<RunConfig> = {}): RunConfig {
   return runConfig(hosts, { spec: { ...DEFAULT_SPEC, timeoutMs: 1500, connectTimeoutMs: 1000 }, runId: 'gm', ...overrides });
-}
-
-function gearmanOptions(servers: string, overrides: Partial<NonNullable<RunConfig['gearman']>> = {}): NonNullable<RunConfig['gearman']> {
-  return {
-    servers: parseServerList(servers),
-    functionName: 'fanout.http',
-    batchSize: 100,
-    localWorkers: 0,
-    serverTimeoutMs: 3000,
-    stallTimeoutMs: 10_000,
-    ...overrides,
-  };
 }
 
 /** Runs in this process, as the pull command does, and collects what a user would see. */
@@ -130,7 +118,7 @@ describe('gearman mode', () => {
     const g = await gearmand();
     startWorkers([parseServerAddress(g.address)], 2);
     const local = await run(baseConfig(fleet.hosts, { concurrency: 200 }));
-    const remote = await run(baseConfig(fleet.hosts, { concurrency: 200, gearman: gearmanOptions(g.address) }));
+    const remote = await run(baseConfig(fleet.hosts, { concurrency: 200, gearman: gearmanConfig(g.address) }));
 
     expect(remote.records).toHaveLength(2000);
     expect(new Set(remote.records.map((r) => r.host)).size).toBe(2000);
@@ -148,7 +136,7 @@ describe('gearman mode', () => {
 
   it('ends with a clear message and exit 3 when no worker serves the function, every host with a record', async () => {
     const g = await gearmand();
-    const result = await run(baseConfig(fleet.hosts.slice(0, 30), { gearman: gearmanOptions(g.address, { stallTimeoutMs: 1000 }) }));
+    const result = await run(baseConfig(fleet.hosts.slice(0, 30), { gearman: gearmanConfig(g.address, { stallTimeoutMs: 1000 }) }));
     expect(result.code).toBe(3);
     expect(result.records).toHaveLength(30);
     expect(result.records.every((r) => r.code === 'job_lost')).toBe(true);
@@ -165,7 +153,7 @@ describe('gearman mode', () => {
   it('a run reusing a --run-id is not joined to the jobs an earlier run with that id left queued in gearmand', async () => {
     const g = await gearmand();
     const lost = (hosts: readonly string[]) =>
-      run(baseConfig(hosts, { runId: 'again', gearman: gearmanOptions(g.address, { stallTimeoutMs: 300 }) }));
+      run(baseConfig(hosts, { runId: 'again', gearman: gearmanConfig(g.address, { stallTimeoutMs: 300 }) }));
     // No worker: each run gives up, and its job stays queued in gearmand for a worker to come.
     expect((await lost(fleet.hosts.slice(0, 5))).records.map((r) => r.code)).toEqual(Array(5).fill('job_lost'));
     expect((await lost(fleet.hosts.slice(5, 10))).records.map((r) => r.code)).toEqual(Array(5).fill('job_lost'));
@@ -181,7 +169,7 @@ describe('gearman mode', () => {
     cleanups.push(() => slow.close());
     let killed = false;
     const result = await run(
-      baseConfig(slow.hosts, { concurrency: 25, gearman: gearmanOptions(`${a.address},${b.address}`, { batchSize: 25 }) }),
+      baseConfig(slow.hosts, { concurrency: 25, gearman: gearmanConfig(`${a.address},${b.address}`, { batchSize: 25 }) }),
       (count) => {
         if (!killed && count() >= 60) {
           killed = true;
@@ -203,7 +191,7 @@ describe('gearman mode', () => {
     cleanups.push(() => slow.close());
     let killed = false;
     const result = await run(
-      baseConfig(slow.hosts, { concurrency: 20, gearman: gearmanOptions(g.address, { batchSize: 20, serverTimeoutMs: 500 }) }),
+      baseConfig(slow.hosts, { concurrency: 20, gearman: gearmanConfig(g.address, { batchSize: 20, serverTimeoutMs: 500 }) }),
       (count) => {
         if (!killed && count() >= 40) {
           killed = true;
@@ -260,7 +248,7 @@ describe('a worker that fails its job', () => {
       send(PacketType.WORK_DATA, [handle, `${encodeRecordLines([record, record]).join('')}not a record\n`]);
       send(PacketType.WORK_EXCEPTION, [handle, 'disk full']);
     });
-    const result = await run(baseConfig(ROGUE_HOSTS, { gearman: gearmanOptions(g.address, { batchSize: 3 }) }));
+    const result = await run(baseConfig(ROGUE_HOSTS, { gearman: gearmanConfig(g.address, { batchSize: 3 }) }));
     expect(result.code).toBe(1);
     expect(result.records.map((r) => [r.host, r.code, r.error])).toEqual([
       ['10.9.0.1:80', 'ok', null],
@@ -277,7 +265,7 @@ describe('a worker that fails its job', () => {
       send(PacketType.WORK_DATA, [handle, 'OK 3 hosts\n']);
       send(PacketType.WORK_COMPLETE, [handle, 'done']);
     });
-    const result = await run(baseConfig(ROGUE_HOSTS, { gearman: gearmanOptions(g.address, { batchSize: 3 }) }));
+    const result = await run(baseConfig(ROGUE_HOSTS, { gearman: gearmanConfig(g.address, { batchSize: 3 }) }));
     expect(result.code).toBe(1);
     expect(result.records.map((r) => r.code)).toEqual(['worker_error', 'worker_error', 'worker_error']);
     expect(result.records[0]?.error).toBe(
@@ -292,7 +280,7 @@ describe('a worker that fails its job', () => {
       send(PacketType.WORK_DATA, [handle, encodeRecordLines([record]).join('')]);
       send(PacketType.WORK_COMPLETE, [handle, 'done']);
     });
-    const result = await run(baseConfig(ROGUE_HOSTS, { gearman: gearmanOptions(g.address, { batchSize: 3 }) }));
+    const result = await run(baseConfig(ROGUE_HOSTS, { gearman: gearmanConfig(g.address, { batchSize: 3 }) }));
     expect(result.records.map((r) => r.code)).toEqual(['ok', 'worker_error', 'worker_error']);
     expect(result.records[1]?.error).toBe(
       "the worker completed the job without a record for this host (its WORK_COMPLETE is not a fanout worker's: is it one?)",
@@ -308,7 +296,7 @@ describe('an interrupted gearman run', () => {
     cleanups.push(() => fleet.close());
     let interrupted = false;
     const result = await run(
-      baseConfig(fleet.hosts, { concurrency: 10, gearman: gearmanOptions(g.address, { batchSize: 10 }) }),
+      baseConfig(fleet.hosts, { concurrency: 10, gearman: gearmanConfig(g.address, { batchSize: 10 }) }),
       (count, interrupt) => {
         if (!interrupted && count() >= 20) {
           interrupted = true;
@@ -345,7 +333,7 @@ describe('a worker killed with SIGKILL mid-push', () => {
       baseConfig(fleet.hosts, {
         spec: { ...DEFAULT_SPEC, method: 'POST', bodyBase64: Buffer.from('{"a":1}').toString('base64'), idempotencyKeyPrefix: 'push7' },
         concurrency: 40,
-        gearman: gearmanOptions(g.address, { batchSize: 40 }),
+        gearman: gearmanConfig(g.address, { batchSize: 40 }),
       }),
       (count) => {
         if (killedAt < 0 && count() >= 120) {
@@ -378,7 +366,7 @@ describe('stopping a gearman run', () => {
     const fleet = await startFleet({ hosts: 400, latencyMs: 200 });
     cleanups.push(() => fleet.close());
     const backend = createGearmanBackend({
-      ...gearmanOptions(g.address, { batchSize: 20 }),
+      ...gearmanConfig(g.address, { batchSize: 20 }),
       runId: 'dr',
       embeddedWorkerConcurrency: 1,
       log: () => undefined,
@@ -414,7 +402,7 @@ describe('stopping a gearman run', () => {
     startWorkers([parseServerAddress(g.address)], 2, 100);
     const fleet = await startFleet({ hosts, latencyMs });
     cleanups.push(() => fleet.close());
-    const result = await run(baseConfig(fleet.hosts, { concurrency, gearman: gearmanOptions(g.address, { batchSize }) }));
+    const result = await run(baseConfig(fleet.hosts, { concurrency, gearman: gearmanConfig(g.address, { batchSize }) }));
     expect(result.records.filter((r) => r.ok)).toHaveLength(hosts);
     return { records: result.records, maxInFlight: fleet.stats().maxInFlight };
   }
@@ -462,7 +450,7 @@ describe('chaos in gearman mode', () => {
           connectTimeoutMs: 1000,
         },
         concurrency: 100,
-        gearman: gearmanOptions(g.address, { batchSize: 50, stallTimeoutMs: 20_000 }),
+        gearman: gearmanConfig(g.address, { batchSize: 50, stallTimeoutMs: 20_000 }),
       }),
       (count) => {
         // At 800 and 1,600 records: SIGKILL the victim with requests in flight, and start its successor.

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIRECT_PATH, hostAddress, startFleet, type FaultKind, type Fleet } from '../../fixtures/fleet/fleet.js';
 import { makeFleetCertificates } from '../../fixtures/fleet/tls-certs.js';
 import { exitCodeOfOutcome } from '../../src/cli/exit-codes.js';
-import { parseServerList } from '../../src/gearman/server-address.js';
 import { DEFAULT_SPEC, type RequestSpec } from '../../src/jobs/request-spec.js';
 import type { HostResult } from '../../src/record/host-result.js';
 import type { RunConfig } from '../../src/run/run-config.js';
@@ -20,7 +19,7 @@ import { runFanout } from '../../src/run/run-fanout.js';
 import { gearmandAvailable, startGearmand } from '../helpers/gearmand.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { parseNdjson } from '../helpers/run-cli.js';
-import { runConfig } from '../helpers/run-config.js';
+import { gearmanConfig, runConfig } from '../helpers/run-config.js';
 
 /** Host index → fault; `redirect-other` (7) sends its clients to the next host (8), which is ok. */
 const FAULTS: readonly FaultKind[] = [
@@ -179,9 +178,10 @@ describe('the response header cap', () => {
       res.setHeader('x-big', 'x'.repeat(bytes));
       res.end('ok');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // A simulated host of its own, on its own loopback address.
+    await new Promise<void>((resolve) => server.listen(0, '127.91.0.1', resolve));
     try {
-      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const host = `127.91.0.1:${(server.address() as AddressInfo).port}`;
       const big = await run([host], { url: 'http://{host}/big' });
       expect(recordOf(big, host)).toMatchObject({ ok: true, status: 200 });
       const past = await run([host], { url: 'http://{host}/past' });
@@ -324,14 +324,7 @@ describe.runIf(gearmandAvailable)('redirects through a gearman worker', () => {
     const fleet = await startFleet({ hosts: 2, faultFor: (i) => (i === 0 ? 'redirect' : 'redirect-other') });
     const gearmand = await startGearmand();
     try {
-      const gearman = {
-        servers: parseServerList(gearmand.address),
-        functionName: 'fanout.http',
-        batchSize: 10,
-        localWorkers: 1,
-        serverTimeoutMs: 3000,
-        stallTimeoutMs: 10_000,
-      };
+      const gearman = gearmanConfig(gearmand.address, { batchSize: 10, localWorkers: 1 });
       const result = await run(fleet.hosts, { followRedirects: 2 }, { gearman });
       expect(recordOf(result, fleet.hosts[0]!)).toMatchObject({ ok: true, redirects: 1 });
       expect(recordOf(result, fleet.hosts[1]!)).toMatchObject({ code: 'http_status', status: 302, redirects: 0 });

@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Backend } from '../../src/run/backend.js';
 import { openBackend } from '../../src/run/open-backend.js';
-import { runConfig } from '../helpers/run-config.js';
+import { gearmanConfig, runConfig } from '../helpers/run-config.js';
 
 const loads = vi.hoisted(() => ({ gearmanBackend: 0, options: [] as unknown[] }));
 
@@ -25,14 +25,7 @@ vi.mock('../../src/run/gearman/gearman-backend.js', () => {
 });
 
 const deps = { log: () => undefined };
-const gearman = {
-  servers: [{ host: '127.0.0.1', port: 4730 }],
-  functionName: 'fanout.http',
-  batchSize: 50,
-  localWorkers: 2,
-  serverTimeoutMs: 3000,
-  stallTimeoutMs: 60_000,
-};
+const gearman = gearmanConfig('127.0.0.1:4730', { batchSize: 50, localWorkers: 2, stallTimeoutMs: 60_000 });
 
 describe('openBackend', () => {
   it('runs a local pull without importing the gearman backend', async () => {

@@ -10,7 +10,7 @@ import { ResumeFileError } from '../../src/run/resume-file.js';
 import { runFanout } from '../../src/run/run-fanout.js';
 import { makeFailure, makeResult } from '../report/make-result.js';
 import { parseJsonLines } from '../helpers/run-cli.js';
-import { runConfig } from '../helpers/run-config.js';
+import { gearmanConfig, runConfig } from '../helpers/run-config.js';
 import { captureIo } from '../helpers/capture-io.js';
 
 const doublePort = (hosts: string[], overrides: Partial<RunConfig> = {}): RunConfig =>
@@ -78,14 +78,12 @@ describe('runFanout --resume, before anything is sent', () => {
   it('with every host ok, reaches no backend (not even an unreachable job server) and is all ok', async () => {
     const file = await resumeFile(lines(makeResult({ host: 'web01' }), makeResult({ host: 'web02' })));
     const c = captureIo();
-    const gearman = {
-      servers: [{ host: '127.0.0.1', port: 1 }],
+    const gearman = gearmanConfig([{ host: '127.0.0.1', port: 1 }], {
       functionName: 'f',
       batchSize: 1,
-      localWorkers: 0,
       serverTimeoutMs: 1,
       stallTimeoutMs: 1,
-    };
+    });
     const outcome = await runFanout(runConfig(['web02', 'web01'], { resumeFile: file, gearman }), c.io);
     expect(outcome).toMatchObject({ kind: 'run', failures: [], summary: { hosts: 0, ok: 0, skipped: 2 } });
     expect(c.stderr()).toContain('nothing left to run');

@@ -19,7 +19,7 @@ import { FanoutWorker, type FanoutWorkerOptions } from '../../src/worker/fanout-
 import { gearmandPerTest, type Gearmand } from '../helpers/gearmand.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { RawClient, recordsOf } from '../helpers/raw-gearman-client.js';
-import { runConfig } from '../helpers/run-config.js';
+import { gearmanConfig, runConfig } from '../helpers/run-config.js';
 import { parseNdjson } from '../helpers/run-cli.js';
 
 const FN = 'fanout.http';
@@ -233,21 +233,15 @@ async function run(
   const config = runConfig(hosts, {
     spec,
     runId: 'lock',
-    gearman: {
-      servers: [server],
-      functionName: FN,
-      batchSize: 5,
-      localWorkers,
-      serverTimeoutMs: 3000,
-      stallTimeoutMs: 10_000,
-      jobSecret,
-    },
+    gearman: gearmanConfig([server], { functionName: FN, batchSize: 5, localWorkers, jobSecret }),
   });
   const outcome = await runFanout(config, captured.io);
   return { code: exitCodeOfOutcome(outcome), records: parseNdjson<HostResult>(captured.stdout()), stderr: captured.stderr() };
 }
 
-/** A TCP relay on 127.0.0.1 in front of `target`, keeping every byte a client sent through it. */
+const RELAY_ADDRESS = '127.92.0.1';
+
+/** A TCP relay on its own loopback address (127.92.0.1) in front of `target`, keeping every byte a client sent through it. */
 async function relay(target: ServerAddress): Promise<{ address: ServerAddress; sent: () => Buffer }> {
   const chunks: Buffer[] = [];
   const sockets = new Set<net.Socket>();
@@ -261,12 +255,12 @@ async function relay(target: ServerAddress): Promise<{ address: ServerAddress; s
     client.on('data', (chunk: Buffer) => chunks.push(chunk));
     client.pipe(upstream).pipe(client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, RELAY_ADDRESS, resolve));
   cleanups.push(async () => {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
-  return { address: { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port }, sent: () => Buffer.concat(chunks) };
+  return { address: { host: RELAY_ADDRESS, port: (server.address() as net.AddressInfo).port }, sent: () => Buffer.concat(chunks) };
 }
 
 describe('the client side of signed and encrypted jobs', () => {
